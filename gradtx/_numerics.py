@@ -57,7 +57,8 @@ def update_moment_per_elem_norm(updates, moments, decay, order: int):
 
 def bias_correction_factor(decay, count: jax.Array) -> jax.Array:
     """The scalar ``1 - decay ** count``, computed once per step."""
-    return 1 - jnp.asarray(decay) ** count.astype(jnp.result_type(decay, jnp.float32))
+    dtype = jnp.promote_types(jnp.asarray(decay).dtype, jnp.result_type(float))
+    return 1 - jnp.asarray(decay, dtype) ** count.astype(dtype)
 
 
 def bias_correction(moments, decay, count: jax.Array):
