@@ -1,0 +1,42 @@
+"""The demo and the quickstart notebook run end to end."""
+
+from __future__ import annotations
+
+import pathlib
+
+import numpy as np
+import pytest
+
+from gradtx import demo
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def test_demo_trains_all_four_optimizers_and_writes_a_plot(tmp_path, capsys):
+    out = tmp_path / "curves.png"
+    results = demo.main(["--steps", "150", "--out", str(out)])
+    assert set(results) == {"sgd", "sgd+momentum", "rmsprop", "adam"}
+    for loss, acc in results.values():
+        assert np.isfinite(loss) and 0.0 <= acc <= 1.0
+    # Even a short run must beat chance with the adaptive methods.
+    assert results["adam"][1] > 0.6
+    assert out.stat().st_size > 10_000 and out.read_bytes()[:4] == b"\x89PNG"
+    text = capsys.readouterr().out
+    assert "final loss" in text and "adam" in text
+
+
+def test_debiased_ema_is_unbiased_on_a_constant():
+    np.testing.assert_allclose(demo.debiased_ema(np.full(10, 3.0)), np.full(10, 3.0))
+
+
+def test_quickstart_notebook_executes():
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.read(ROOT / "notebooks" / "quickstart.ipynb", as_version=4)
+    client = nbclient.NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}
+    )
+    client.execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert any("loss:" in o.get("text", "") for o in outputs)
