@@ -73,7 +73,7 @@ def scale_by_schedule(step_size_fn: Schedule) -> GradientTransformation:
 
 
 def scale_by_learning_rate(
-    learning_rate: ScalarOrSchedule, *, flip_sign: bool = True
+    learning_rate: ScalarOrSchedule | None = None, *, flip_sign: bool = True
 ) -> GradientTransformation:
     """Scale by ``-learning_rate`` (or ``+learning_rate`` with ``flip_sign=False``).
 
@@ -82,13 +82,17 @@ def scale_by_learning_rate(
 
     Args:
         learning_rate: a non-negative number, a scalar array, or a schedule
-            (a function of the step count).
+            (a function of the step count). None means 1.0 (optax returns the
+            identity for None, which skips the sign flip and so ascends; gradtx
+            keeps the sign flip).
         flip_sign: negate, so that adding the update descends. Default True.
 
     Raises:
         ValueError: a concrete negative or non-finite learning rate.
     """
     check_learning_rate("scale_by_learning_rate", learning_rate)
+    if learning_rate is None:
+        learning_rate = 1.0
     m = -1 if flip_sign else 1
     if callable(learning_rate):
         return scale_by_schedule(lambda count: m * learning_rate(count))
@@ -102,4 +106,4 @@ def learning_rate_or_identity(fn: str, learning_rate: ScalarOrSchedule | None):
     sign flip, which turns descent into ascent, so gradtx does not follow it.
     """
     check_learning_rate(fn, learning_rate)
-    return scale_by_learning_rate(1.0 if learning_rate is None else learning_rate)
+    return scale_by_learning_rate(learning_rate)
