@@ -12,9 +12,10 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._adam import _check_adam_args
+from gradtx._adam_variants import _bias_correction_factor
 from gradtx._base import GradientTransformation, ScalarOrSchedule, chain
 from gradtx._masking import add_decayed_weights
-from gradtx._numerics import bias_correction_factor, canonicalize_dtype, safe_increment, zero_count
+from gradtx._numerics import canonicalize_dtype, safe_increment, zero_count
 from gradtx._scaling import scale_by_learning_rate
 from gradtx._tree import abs_sq, check_same_structure, tree_zeros_like, zip_map
 from gradtx._validate import (
@@ -132,7 +133,7 @@ def scale_by_novograd(
             new_m = jnp.where(first, x, b1 * m + x).astype(m.dtype)
             return new_m.astype(g.dtype), new_m, new_n
 
-        outs = [leaf(*xs) for xs in zip(g_leaves, p_leaves, m_leaves, n_leaves)]
+        outs = [leaf(*xs) for xs in zip(g_leaves, p_leaves, m_leaves, n_leaves, strict=True)]
         updates, mu, nu = (treedef.unflatten([o[k] for o in outs]) for k in range(3))
         return updates, ScaleByNovogradState(count=safe_increment(state.count), mu=mu, nu=nu)
 
@@ -268,18 +269,16 @@ def scale_by_adan(
         del params, extra_args
         first = state.count == 0
         count = safe_increment(state.count)
-        c1 = bias_correction_factor(b1, count)
-        c2 = bias_correction_factor(b2, count)
-        c3 = bias_correction_factor(b3, count)
+        c1 = _bias_correction_factor(b1, count)
+        c2 = _bias_correction_factor(b2, count)
+        c3 = _bias_correction_factor(b3, count)
 
         def leaf(g, m, n, v, g_prev):
             d = jnp.where(first, jnp.zeros_like(g), g - g_prev)
             new_m = ((1 - b1) * g + b1 * m).astype(m.dtype)
             new_v = ((1 - b2) * d + b2 * v).astype(v.dtype)
             new_n = ((1 - b3) * abs_sq(g + (1 - b2) * d) + b3 * n).astype(n.dtype)
-            direction = new_m / c1.astype(new_m.dtype) + (1 - b2) * (
-                new_v / c2.astype(new_v.dtype)
-            )
+            direction = new_m / c1.astype(new_m.dtype) + (1 - b2) * (new_v / c2.astype(new_v.dtype))
             u = direction / (jnp.sqrt(new_n / c3.astype(new_n.dtype) + eps_root) + eps)
             return u.astype(g.dtype), new_m, new_n, new_v, g.astype(g_prev.dtype)
 
@@ -433,8 +432,8 @@ def scale_by_ademamix(
         b3_t = b3(state.count) if callable(b3) else b3
         alpha_t = alpha(state.count) if callable(alpha) else alpha
         count = safe_increment(state.count)
-        c1 = bias_correction_factor(b1, count)
-        c2 = bias_correction_factor(b2, count)
+        c1 = _bias_correction_factor(b1, count)
+        c2 = _bias_correction_factor(b2, count)
 
         def leaf(g, m, n, m_slow):
             new_m = ((1 - b1) * g + b1 * m).astype(m.dtype)
