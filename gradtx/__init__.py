@@ -81,6 +81,24 @@ from gradtx._adam import scale_by_adamax as scale_by_adamax
 from gradtx._adam import scale_by_amsgrad as scale_by_amsgrad
 
 # ---- issue 3a: adaptive variants (radam, adabelief, yogi, novograd, adan, adopt, ademamix) ----
+from gradtx._adam_variants import ScaleByAdoptState as ScaleByAdoptState
+from gradtx._adam_variants import ScaleByBeliefState as ScaleByBeliefState
+from gradtx._adam_variants import ScaleByYogiState as ScaleByYogiState
+from gradtx._adam_variants import adabelief as adabelief
+from gradtx._adam_variants import adopt as adopt
+from gradtx._adam_variants import scale_by_adopt as scale_by_adopt
+from gradtx._adam_variants import scale_by_belief as scale_by_belief
+from gradtx._adam_variants import scale_by_yogi as scale_by_yogi
+from gradtx._adam_variants import yogi as yogi
+from gradtx._adam_variants2 import ScaleByAdanState as ScaleByAdanState
+from gradtx._adam_variants2 import ScaleByAdemamixState as ScaleByAdemamixState
+from gradtx._adam_variants2 import ScaleByNovogradState as ScaleByNovogradState
+from gradtx._adam_variants2 import adan as adan
+from gradtx._adam_variants2 import ademamix as ademamix
+from gradtx._adam_variants2 import novograd as novograd
+from gradtx._adam_variants2 import scale_by_adan as scale_by_adan
+from gradtx._adam_variants2 import scale_by_ademamix as scale_by_ademamix
+from gradtx._adam_variants2 import scale_by_novograd as scale_by_novograd
 
 # ---- end issue 3a ----
 
