@@ -12,10 +12,9 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._adam import _check_adam_args
-from gradtx._adam_variants import _bias_correction_factor
 from gradtx._base import GradientTransformation, ScalarOrSchedule, chain
 from gradtx._masking import add_decayed_weights
-from gradtx._numerics import canonicalize_dtype, safe_increment, zero_count
+from gradtx._numerics import bias_correction_factor, canonicalize_dtype, safe_increment, zero_count
 from gradtx._scaling import scale_by_learning_rate
 from gradtx._tree import abs_sq, check_same_structure, tree_zeros_like, zip_map
 from gradtx._validate import (
@@ -269,9 +268,9 @@ def scale_by_adan(
         del params, extra_args
         first = state.count == 0
         count = safe_increment(state.count)
-        c1 = _bias_correction_factor(b1, count)
-        c2 = _bias_correction_factor(b2, count)
-        c3 = _bias_correction_factor(b3, count)
+        c1 = bias_correction_factor(b1, count)
+        c2 = bias_correction_factor(b2, count)
+        c3 = bias_correction_factor(b3, count)
 
         def leaf(g, m, n, v, g_prev):
             d = jnp.where(first, jnp.zeros_like(g), g - g_prev)
@@ -432,8 +431,8 @@ def scale_by_ademamix(
         b3_t = b3(state.count) if callable(b3) else b3
         alpha_t = alpha(state.count) if callable(alpha) else alpha
         count = safe_increment(state.count)
-        c1 = _bias_correction_factor(b1, count)
-        c2 = _bias_correction_factor(b2, count)
+        c1 = bias_correction_factor(b1, count)
+        c2 = bias_correction_factor(b2, count)
 
         def leaf(g, m, n, m_slow):
             new_m = ((1 - b1) * g + b1 * m).astype(m.dtype)
