@@ -15,8 +15,8 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from gradtx._base import EmptyState, GradientTransformation, ScalarOrSchedule, chain
 from gradtx._adam import scale_by_adam
+from gradtx._base import EmptyState, GradientTransformation, ScalarOrSchedule, chain
 from gradtx._masking import add_decayed_weights, masked
 from gradtx._momentum import trace
 from gradtx._numerics import safe_increment, zero_count
@@ -246,7 +246,9 @@ def lars(
     check_decay(fn, "momentum", momentum)
     return chain(
         add_decayed_weights(weight_decay, weight_decay_mask),
-        masked(scale_by_trust_ratio(trust_coefficient=trust_coefficient, eps=eps), trust_ratio_mask),
+        masked(
+            scale_by_trust_ratio(trust_coefficient=trust_coefficient, eps=eps), trust_ratio_mask
+        ),
         scale_by_learning_rate(learning_rate),
         trace(decay=momentum, nesterov=nesterov),
     )
