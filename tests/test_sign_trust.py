@@ -515,3 +515,22 @@ def test_mismatched_trees_name_the_path():
     g = {"a": jnp.ones(3), "b": jnp.ones(4)}
     with pytest.raises(ValueError, match=r"differ at path \['b'\]"):
         tx.update(g, tx.init(p), p)
+
+
+def test_gradients_through_norm_floors_are_finite():
+    # Meta-gradients through the update must stay finite where a block is zero.
+    p = {"w": jnp.zeros(3), "b": jnp.array([0.5, -1.0])}
+    g = {"w": jnp.zeros(3), "b": jnp.array([0.1, 0.2])}
+    for tx in (
+        gx.scale_by_trust_ratio(),
+        gx.scale_by_trust_ratio(min_norm=1e-3),
+        gx.scale_by_param_block_norm(),
+        gx.scale_by_param_block_rms(),
+    ):
+
+        def f(p, tx=tx):
+            u, _ = tx.update(g, tx.init(p), p)
+            return sum(jnp.sum(x) for x in jax.tree.leaves(u))
+
+        grads = jax.grad(f)(p)
+        assert all(bool(jnp.all(jnp.isfinite(x))) for x in jax.tree.leaves(grads))
