@@ -104,6 +104,24 @@ from gradtx._adam_variants2 import scale_by_novograd as scale_by_novograd
 
 
 # ---- issue 3b: sign, trust-ratio, factored and misc transforms ----
+from gradtx._sign import ScaleByLionState as ScaleByLionState
+from gradtx._sign import lion as lion
+from gradtx._sign import scale_by_lion as scale_by_lion
+from gradtx._sign import scale_by_sign as scale_by_sign
+from gradtx._sign import sign_sgd as sign_sgd
+from gradtx._sign import signum as signum
+from gradtx._trust import AdaptiveGradClipState as AdaptiveGradClipState
+from gradtx._trust import FromageState as FromageState
+from gradtx._trust import ScaleByTrustRatioState as ScaleByTrustRatioState
+from gradtx._trust import adaptive_grad_clip as adaptive_grad_clip
+from gradtx._trust import centralize as centralize
+from gradtx._trust import clip_by_block_rms as clip_by_block_rms
+from gradtx._trust import fromage as fromage
+from gradtx._trust import lamb as lamb
+from gradtx._trust import lars as lars
+from gradtx._trust import scale_by_param_block_norm as scale_by_param_block_norm
+from gradtx._trust import scale_by_param_block_rms as scale_by_param_block_rms
+from gradtx._trust import scale_by_trust_ratio as scale_by_trust_ratio
 
 # ---- end issue 3b ----
 

@@ -1,0 +1,592 @@
+"""Per-block (per-leaf) scaling: trust ratios (LARS, LAMB, Fromage), block norms,
+gradient centralization, block RMS clipping and adaptive gradient clipping.
+
+A "block" is one leaf of the params tree: a weight matrix, a bias vector, a
+convolution kernel. These transformations measure a norm per block and rescale
+the whole block by one number, so a layer's step is sized relative to its own
+weights rather than to the global gradient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from gradtx._adam import scale_by_adam
+from gradtx._base import EmptyState, GradientTransformation, ScalarOrSchedule, chain
+from gradtx._masking import add_decayed_weights, masked
+from gradtx._momentum import trace
+from gradtx._numerics import safe_increment, zero_count
+from gradtx._scaling import scale_by_learning_rate
+from gradtx._tree import abs_sq, zip_map
+from gradtx._validate import (
+    check_decay,
+    check_learning_rate,
+    check_nonnegative,
+    check_positive,
+)
+
+MaskOrFn = Any | Callable[[Any], Any]
+
+# optax names the (empty) states of these stateless transformations; keep the names.
+ScaleByTrustRatioState = EmptyState
+AdaptiveGradClipState = EmptyState
+
+
+def _needs_params(fn: str, params) -> None:
+    if params is None:
+        raise ValueError(f"gradtx.{fn}: update needs params (pass params= to update).")
+
+
+def _floored(value, floor, x):
+    """``max(value(x), floor)`` whose gradient stays finite when ``value(x) <= floor``.
+
+    ``value`` is a reduction such as a norm; where it is at or below ``floor`` it
+    is recomputed on ones (so that its derivative at zero is never evaluated)
+    and replaced by ``floor``.
+    """
+    v = value(x)
+    small = v <= floor
+    v_safe = value(jnp.where(small, jnp.ones_like(x), x))
+    return jnp.where(small, floor, v_safe).astype(v.dtype)
+
+
+def _l2(x):
+    return jnp.sqrt(jnp.sum(abs_sq(x)))
+
+
+def _rms(x):
+    return jnp.sqrt(jnp.mean(abs_sq(x)))
+
+
+def scale_by_trust_ratio(
+    min_norm: float | jax.Array = 0.0,
+    trust_coefficient: float | jax.Array = 1.0,
+    eps: float | jax.Array = 0.0,
+) -> GradientTransformation:
+    """Rescale each block so that its norm is proportional to its param's norm.
+
+    Each leaf ``u`` of the updates is multiplied by the trust ratio of that
+    leaf: the step of a layer becomes ``trust_coefficient`` times the size of
+    its weights, whatever the size of its gradient. Stateless; needs params.
+
+    Update rule (per leaf; norms are Frobenius norms of the whole leaf):
+        pn = max(||p_t||, min_norm),   un = max(||g_t||, min_norm)
+        r  = trust_coefficient * pn / (un + eps),  or 1 if pn == 0 or un == 0
+        u_t = r * g_t
+
+    Args:
+        min_norm: floor on both norms, >= 0 (0: no floor).
+        trust_coefficient: multiplier of the ratio, > 0.
+        eps: >= 0, added to the update norm in the denominator.
+
+    Returns:
+        The transformation; its state is ``EmptyState`` (alias ``ScaleByTrustRatioState``).
+
+    Raises:
+        ValueError: concrete hyperparameters out of range, or ``update`` called
+            without params.
+
+    References:
+        You et al., Large Batch Training of Convolutional Networks, 2017,
+        https://arxiv.org/abs/1708.03888.
+
+    Example:
+        >>> import gradtx, jax.numpy as jnp
+        >>> tx = gradtx.scale_by_trust_ratio()
+        >>> params, grads = jnp.array([3.0, 4.0]), jnp.array([0.0, 0.1])
+        >>> tx.update(grads, tx.init(params), params)[0]  # norm 5, like the params
+        Array([0., 5.], dtype=float32)
+    """
+    fn = "scale_by_trust_ratio"
+    check_nonnegative(fn, "min_norm", min_norm)
+    check_positive(fn, "trust_coefficient", trust_coefficient)
+    check_nonnegative(fn, "eps", eps)
+
+    def init(params):
+        del params
+        return EmptyState()
+
+    def update(updates, state, params=None, **extra_args):
+        del extra_args
+        _needs_params(fn, params)
+
+        def leaf(g, p):
+            pn = _floored(_l2, min_norm, p)
+            un = _floored(_l2, min_norm, g)
+            degenerate = jnp.logical_or(pn == 0.0, un == 0.0)
+            ratio = trust_coefficient * pn / jnp.where(degenerate, 1.0, un + eps)
+            ratio = jnp.where(degenerate, 1.0, ratio)
+            return (g * ratio).astype(g.dtype)
+
+        return zip_map(f"gradtx.{fn}", leaf, updates=updates, params=params), state
+
+    return GradientTransformation(init, update)
+
+
+def lamb(
+    learning_rate: ScalarOrSchedule,
+    b1: float | jax.Array = 0.9,
+    b2: float | jax.Array = 0.999,
+    eps: float | jax.Array = 1e-6,
+    eps_root: float | jax.Array = 0.0,
+    weight_decay: ScalarOrSchedule = 0.0,
+    mask: MaskOrFn = None,
+) -> GradientTransformation:
+    """LAMB: Adam's direction plus weight decay, rescaled per layer by a trust ratio.
+
+    Chains ``scale_by_adam(b1, b2, eps, eps_root)``,
+    ``add_decayed_weights(weight_decay, mask)``, ``scale_by_trust_ratio()`` and
+    the learning rate. Per leaf:
+        d_t = adam_direction(g_t) + weight_decay * p_{t-1}
+        p_t = p_{t-1} - learning_rate * (||p_{t-1}|| / ||d_t||) * d_t
+
+    Built for very large batches (BERT pre-training): every layer moves by
+    ``learning_rate`` times the norm of its weights.
+
+    Args:
+        learning_rate: non-negative number, array or schedule.
+        b1, b2: moment decays in [0, 1); see ``scale_by_adam``.
+        eps: >= 0, added outside the root.
+        eps_root: >= 0, added inside the root.
+        weight_decay: non-negative number, array or schedule.
+        mask: tree of bools (or a function of the params returning one)
+            choosing the leaves to decay; None decays all.
+
+    Returns:
+        The optimizer; its state is ``(ScaleByAdamState, <decay state>,
+        EmptyState(), <learning-rate state>)``.
+
+    References:
+        You et al., Large Batch Optimization for Deep Learning: Training BERT in
+        76 minutes, ICLR 2020, https://arxiv.org/abs/1904.00962.
+
+    Example:
+        >>> import gradtx, jax.numpy as jnp
+        >>> opt = gradtx.lamb(learning_rate=0.1)
+        >>> params = jnp.array([3.0, 4.0])
+        >>> updates, _ = opt.update(params, opt.init(params), params)
+        >>> gradtx.apply_updates(params, updates)  # 10% of |p| along Adam's +-1
+        Array([2.6464467, 3.6464467], dtype=float32)
+    """
+    fn = "lamb"
+    check_learning_rate(fn, learning_rate)
+    check_decay(fn, "b1", b1)
+    check_decay(fn, "b2", b2)
+    check_nonnegative(fn, "eps", eps)
+    check_nonnegative(fn, "eps_root", eps_root)
+    check_nonnegative(fn, "weight_decay", weight_decay)
+    return chain(
+        scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root),
+        add_decayed_weights(weight_decay, mask),
+        scale_by_trust_ratio(),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+def lars(
+    learning_rate: ScalarOrSchedule,
+    weight_decay: ScalarOrSchedule = 0.0,
+    weight_decay_mask: MaskOrFn = True,
+    trust_coefficient: float | jax.Array = 0.001,
+    eps: float | jax.Array = 0.0,
+    trust_ratio_mask: MaskOrFn = True,
+    momentum: float | jax.Array = 0.9,
+    nesterov: bool = False,
+) -> GradientTransformation:
+    """LARS: SGD with momentum on per-layer trust-ratio-scaled gradients.
+
+    Chains ``add_decayed_weights(weight_decay, weight_decay_mask)``,
+    ``scale_by_trust_ratio(trust_coefficient=..., eps=...)`` masked by
+    ``trust_ratio_mask``, the learning rate, then ``trace(momentum, nesterov)``:
+        d_t  = g_t + weight_decay * p_{t-1}
+        s_t  = -learning_rate * trust_coefficient * ||p_{t-1}|| / (||d_t|| + eps) * d_t
+        mu_t = s_t + momentum * mu_{t-1};   p_t = p_{t-1} + mu_t   (heavy ball)
+
+    The momentum is taken after the learning rate, so a schedule changes the
+    step of new gradients only. Leaves outside ``trust_ratio_mask`` (often
+    biases and norm scales) get plain SGD with momentum.
+
+    Args:
+        learning_rate: non-negative number, array or schedule.
+        weight_decay: non-negative number, array or schedule (L2 added to the
+            gradient before the trust ratio).
+        weight_decay_mask: tree of bools, a function returning one, or True
+            for all leaves.
+        trust_coefficient: > 0, the paper's eta; default 0.001.
+        eps: >= 0, added to the denominator of the ratio.
+        trust_ratio_mask: like ``weight_decay_mask``, for the trust ratio.
+        momentum: in [0, 1).
+        nesterov: Nesterov momentum.
+
+    Returns:
+        The optimizer; its state is ``(<decay state>, MaskedState,
+        <learning-rate state>, TraceState)``.
+
+    References:
+        You et al., Large Batch Training of Convolutional Networks, 2017,
+        https://arxiv.org/abs/1708.03888.
+
+    Example:
+        >>> import gradtx, jax.numpy as jnp
+        >>> opt = gradtx.lars(learning_rate=1.0, trust_coefficient=0.1)
+        >>> params = jnp.array([3.0, 4.0])
+        >>> updates, _ = opt.update(jnp.array([0.0, 1.0]), opt.init(params), params)
+        >>> gradtx.apply_updates(params, updates)  # a step of 0.1 * |p| = 0.5
+        Array([3. , 3.5], dtype=float32)
+    """
+    fn = "lars"
+    check_learning_rate(fn, learning_rate)
+    check_nonnegative(fn, "weight_decay", weight_decay)
+    check_positive(fn, "trust_coefficient", trust_coefficient)
+    check_nonnegative(fn, "eps", eps)
+    check_decay(fn, "momentum", momentum)
+    return chain(
+        add_decayed_weights(weight_decay, weight_decay_mask),
+        masked(
+            scale_by_trust_ratio(trust_coefficient=trust_coefficient, eps=eps), trust_ratio_mask
+        ),
+        scale_by_learning_rate(learning_rate),
+        trace(decay=momentum, nesterov=nesterov),
+    )
+
+
+class FromageState(NamedTuple):
+    """State of ``fromage``'s rescaling step: the step count (read by a schedule)."""
+
+    count: jax.Array
+
+
+def _fromage_step(learning_rate: ScalarOrSchedule) -> GradientTransformation:
+    """``u = -lr / sqrt(1 + lr^2) * g + (1 / sqrt(1 + lr^2) - 1) * p``, so that
+    ``p + u = (p - lr * g) / sqrt(1 + lr^2)``."""
+
+    def coefficients(count):
+        lr = learning_rate(count) if callable(learning_rate) else learning_rate
+        if not isinstance(lr, int | float):
+            lr = jnp.asarray(lr)
+        mult = 1 / (1 + lr**2) ** 0.5
+        return -(lr * mult), mult - 1
+
+    def init(params):
+        del params
+        return FromageState(count=zero_count())
+
+    def update(updates, state, params=None, **extra_args):
+        del extra_args
+        _needs_params("fromage", params)
+        step, shrink = coefficients(state.count)
+
+        def leaf(g, p):
+            u = (step * g).astype(g.dtype)
+            return (u + shrink * p).astype(g.dtype)
+
+        updates = zip_map("gradtx.fromage", leaf, updates=updates, params=params)
+        return updates, FromageState(count=safe_increment(state.count))
+
+    return GradientTransformation(init, update)
+
+
+def fromage(
+    learning_rate: ScalarOrSchedule, min_norm: float | jax.Array = 1e-6
+) -> GradientTransformation:
+    """Fromage: a per-layer relative step followed by a shrink that keeps norms bounded.
+
+    Per leaf, with ``min_norm`` flooring both norms:
+        p_t = (p_{t-1} - learning_rate * ||p_{t-1}|| / ||g_t|| * g_t) / sqrt(1 + learning_rate^2)
+
+    Each layer moves by ``learning_rate`` times its own norm (a step that is
+    small in the paper's "deep relative trust" distance); the division by
+    ``sqrt(1 + learning_rate^2)`` undoes the norm growth that a step orthogonal
+    to the weights would cause. Chains ``scale_by_trust_ratio(min_norm)`` and a
+    rescaling step; a learning rate of 0.01 is the paper's default for most
+    tasks.
+
+    Args:
+        learning_rate: non-negative number, array or schedule.
+        min_norm: floor of both norms in the trust ratio, >= 0.
+
+    Returns:
+        The optimizer; its state is ``(EmptyState(), FromageState)``.
+
+    References:
+        Bernstein et al., On the distance between two neural networks and the
+        stability of learning, NeurIPS 2020, https://arxiv.org/abs/2002.03432.
+
+    Example:
+        >>> import gradtx, jax.numpy as jnp
+        >>> opt = gradtx.fromage(learning_rate=0.5)
+        >>> params = jnp.array([3.0, 4.0])
+        >>> updates, _ = opt.update(jnp.array([0.0, 1.0]), opt.init(params), params)
+        >>> gradtx.apply_updates(params, updates)  # (3, 4 - 2.5) / sqrt(1.25)
+        Array([2.6832817, 1.3416407], dtype=float32)
+    """
+    check_learning_rate("fromage", learning_rate)
+    check_nonnegative("fromage", "min_norm", min_norm)
+    return chain(scale_by_trust_ratio(min_norm), _fromage_step(learning_rate))
+
+
+def scale_by_param_block_norm(min_scale: float | jax.Array = 1e-3) -> GradientTransformation:
+    """Multiply each block of updates by the norm of its param block. Stateless.
+
+    Update rule (per leaf):
+        u_t = max(||p_t||, min_scale) * g_t
+
+    Composed after a normalised direction (e.g. ``scale_by_adam``), it makes
+    each layer's step proportional to the size of its weights.
+
+    Args:
+        min_scale: floor of the norm, >= 0, so that zero-initialised blocks move.
+
+    Returns:
+        The transformation; its state is ``EmptyState``.
+
+    Raises:
+        ValueError: a concrete negative ``min_scale``, or ``update`` called
+            without params.
+
+    Example:
+        >>> import gradtx, jax.numpy as jnp
+        >>> tx = gradtx.scale_by_param_block_norm()
+        >>> params = {"w": jnp.array([3.0, 4.0]), "b": jnp.zeros(2)}
+        >>> grads = {"w": jnp.ones(2), "b": jnp.ones(2)}
+        >>> tx.update(grads, tx.init(params), params)[0]
+        {'b': Array([0.001, 0.001], dtype=float32), 'w': Array([5., 5.], dtype=float32)}
+    """
+    fn = "scale_by_param_block_norm"
+    check_nonnegative(fn, "min_scale", min_scale)
+
+    def init(params):
+        del params
+        return EmptyState()
+
+    def update(updates, state, params=None, **extra_args):
+        del extra_args
+        _needs_params(fn, params)
+        leaf = lambda g, p: (g * _floored(_l2, min_scale, p)).astype(g.dtype)
+        return zip_map(f"gradtx.{fn}", leaf, updates=updates, params=params), state
+
+    return GradientTransformation(init, update)
+
+
+def scale_by_param_block_rms(min_scale: float | jax.Array = 1e-3) -> GradientTransformation:
+    """Multiply each block of updates by the root mean square of its param block. Stateless.
+
+    Update rule (per leaf, n = number of elements):
+        u_t = max(sqrt(sum(p_t^2) / n), min_scale) * g_t
+
+    Like ``scale_by_param_block_norm``, but independent of the block's size;
+    Adafactor uses it for its relative step.
+
+    Args:
+        min_scale: floor of the RMS, >= 0.
+
+    Returns:
+        The transformation; its state is ``EmptyState``.
+
+    Raises:
+        ValueError: a concrete negative ``min_scale``, or ``update`` called
+            without params.
+
+    Example:
+        >>> import gradtx, jax.numpy as jnp
+        >>> tx = gradtx.scale_by_param_block_rms()
+        >>> params = jnp.array([1.0, -1.0, 1.0, -1.0]) * 2
+        >>> tx.update(jnp.ones(4), tx.init(params), params)[0]
+        Array([2., 2., 2., 2.], dtype=float32)
+    """
+    fn = "scale_by_param_block_rms"
+    check_nonnegative(fn, "min_scale", min_scale)
+
+    def init(params):
+        del params
+        return EmptyState()
+
+    def update(updates, state, params=None, **extra_args):
+        del extra_args
+        _needs_params(fn, params)
+        leaf = lambda g, p: (g * _floored(_rms, min_scale, p)).astype(g.dtype)
+        return zip_map(f"gradtx.{fn}", leaf, updates=updates, params=params), state
+
+    return GradientTransformation(init, update)
+
+
+def centralize() -> GradientTransformation:
+    """Subtract from each row of a block its mean (gradient centralization). Stateless.
+
+    For a leaf of rank >= 2 the mean is taken over all axes but the first (for
+    a kernel of shape ``(out, ...)`` or ``(rows, cols)``: one mean per slice
+    ``g[i]``); leaves of rank 0 and 1 pass through unchanged.
+
+    Update rule (rank >= 2):
+        u_t[i, ...] = g_t[i, ...] - mean(g_t[i, ...])
+
+    Projecting the gradient onto the zero-mean hyperplane regularises the
+    weights and smooths the loss landscape; place it first in a chain.
+
+    Returns:
+        The transformation; its state is ``EmptyState``.
+
+    References:
+        Yong et al., Gradient Centralization: A New Optimization Technique for
+        Deep Neural Networks, ECCV 2020, https://arxiv.org/abs/2004.01461.
+
+    Example:
+        >>> import gradtx, jax.numpy as jnp
+        >>> tx = gradtx.centralize()
+        >>> g = jnp.array([[1.0, 2.0, 3.0], [4.0, 6.0, 8.0]])
+        >>> tx.update(g, tx.init(g))[0]
+        Array([[-1.,  0.,  1.],
+               [-2.,  0.,  2.]], dtype=float32)
+    """
+
+    def init(params):
+        del params
+        return EmptyState()
+
+    def leaf(g):
+        if g.ndim < 2:
+            return g
+        return (g - jnp.mean(g, axis=tuple(range(1, g.ndim)), keepdims=True)).astype(g.dtype)
+
+    def update(updates, state, params=None, **extra_args):
+        del params, extra_args
+        return jax.tree.map(leaf, updates), state
+
+    return GradientTransformation(init, update)
+
+
+def clip_by_block_rms(threshold: float | jax.Array) -> GradientTransformation:
+    """Rescale each block of updates whose root mean square exceeds ``threshold``. Stateless.
+
+    Update rule (per leaf, n = number of elements):
+        u_t = g_t / max(1, sqrt(sum(|g_t|^2) / n) / threshold)
+
+    Args:
+        threshold: the largest RMS a block may keep, > 0.
+
+    Returns:
+        The transformation; its state is ``EmptyState``.
+
+    Raises:
+        ValueError: a concrete ``threshold`` <= 0.
+
+    Example:
+        >>> import gradtx, jax.numpy as jnp
+        >>> tx = gradtx.clip_by_block_rms(1.0)
+        >>> g = {"big": jnp.array([4.0, -4.0]), "small": jnp.array([0.5, 0.1])}
+        >>> tx.update(g, tx.init(g))[0]
+        {'big': Array([ 1., -1.], dtype=float32), 'small': Array([0.5, 0.1], dtype=float32)}
+    """
+    check_positive("clip_by_block_rms", "threshold", threshold)
+
+    def init(params):
+        del params
+        return EmptyState()
+
+    def leaf(g):
+        return (g / jnp.maximum(1.0, _rms(g) / threshold)).astype(g.dtype)
+
+    def update(updates, state, params=None, **extra_args):
+        del params, extra_args
+        return jax.tree.map(leaf, updates), state
+
+    return GradientTransformation(init, update)
+
+
+def _unit_axes(fn: str, shape: tuple[int, ...], axis) -> tuple[int, ...] | None:
+    """The axes that a unit-wise norm reduces over; None means all of them."""
+    if axis is not None:
+        return (axis,) if isinstance(axis, int) else tuple(axis)
+    ndim = len(shape)
+    if sum(d != 1 for d in shape) <= 1:  # scalars and (possibly padded) vectors
+        return None
+    if ndim in (2, 3):  # linear (in, out), multi-head linear
+        return (0,)
+    if ndim == 4:  # conv kernel HWIO
+        return (0, 1, 2)
+    if ndim == 5:  # conv3d kernel DHWIO
+        return (0, 1, 2, 3)
+    raise ValueError(
+        f"gradtx.{fn}: cannot infer the unit axes of a leaf of shape {shape} (rank "
+        f"{ndim}); pass axis= (the axes to take each unit's norm over)."
+    )
+
+
+def adaptive_grad_clip(
+    clipping: float | jax.Array,
+    eps: float | jax.Array = 1e-3,
+    axis: int | tuple[int, ...] | None = None,
+) -> GradientTransformation:
+    """Clip each unit's gradient to at most ``clipping`` times its weights' norm (AGC).
+
+    A unit is one output unit of a layer: a column of a ``(in, out)`` weight,
+    one output channel of an ``HWIO`` or ``DHWIO`` kernel, the whole leaf for
+    vectors and scalars. Clipping relative to the weights (not to a global
+    constant) lets NFNets train at large batch sizes without batch norm.
+    Stateless; needs params.
+
+    Update rule (per unit; norms over the unit's axes):
+        m = clipping * max(||p_t||, eps)
+        u_t = g_t                             if ||g_t|| < m
+            = g_t * m / max(||g_t||, 1e-6)    otherwise
+
+    Args:
+        clipping: the largest allowed ratio of gradient norm to param norm, >= 0
+            (the paper uses 0.01-0.16, smaller for larger batches).
+        eps: >= 0, floor of the param norm so zero-initialised units can move.
+        axis: the axes each unit's norm is taken over, for shapes other than the
+            defaults above (rank 0-5); None infers them from the rank.
+
+    Returns:
+        The transformation; its state is ``EmptyState`` (alias ``AdaptiveGradClipState``).
+
+    Raises:
+        ValueError: concrete hyperparameters out of range; at trace time, a
+            leaf of rank > 5 without ``axis``, or ``update`` called without params.
+
+    References:
+        Brock et al., High-Performance Large-Scale Image Recognition Without
+        Normalization, ICML 2021, https://arxiv.org/abs/2102.06171.
+
+    Example:
+        >>> import gradtx, jax.numpy as jnp
+        >>> tx = gradtx.adaptive_grad_clip(0.1)
+        >>> params = jnp.array([3.0, 4.0])
+        >>> tx.update(jnp.array([0.0, 2.0]), tx.init(params), params)[0]
+        Array([0. , 0.5], dtype=float32)
+    """
+    fn = "adaptive_grad_clip"
+    check_nonnegative(fn, "clipping", clipping)
+    check_nonnegative(fn, "eps", eps)
+    if not (
+        axis is None
+        or isinstance(axis, int)
+        or (isinstance(axis, tuple) and all(isinstance(a, int) for a in axis))
+    ):
+        raise TypeError(
+            f"gradtx.{fn}(axis={axis!r}): axis must be None, an int or a tuple of ints."
+        )
+
+    def init(params):
+        del params
+        return AdaptiveGradClipState()
+
+    def update(updates, state, params=None, **extra_args):
+        del extra_args
+        _needs_params(fn, params)
+
+        def leaf(g, p):
+            axes = _unit_axes(fn, jnp.shape(g), axis)
+            g_norm = jnp.sqrt(jnp.sum(abs_sq(g), axis=axes, keepdims=True))
+            p_norm = jnp.sqrt(jnp.sum(abs_sq(p), axis=axes, keepdims=True))
+            max_norm = clipping * jnp.maximum(p_norm, eps)
+            clipped = g * (max_norm / jnp.maximum(g_norm, 1e-6))
+            return jnp.where(g_norm < max_norm, g, clipped).astype(g.dtype)
+
+        return zip_map(f"gradtx.{fn}", leaf, updates=updates, params=params), state
+
+    return GradientTransformation(init, update)
