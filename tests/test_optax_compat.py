@@ -41,9 +41,14 @@ NAMES = _public_callables()
 
 
 def _same_default(a, b):
-    if a is b or a == b:
+    if a is b:
         return True
     try:
+        if callable(a) and callable(b):  # default functions: compare their values
+            x = np.arange(1.0, 6.0)
+            return bool(np.allclose(np.asarray(a(x)), np.asarray(b(x))))
+        if a == b:
+            return True
         if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
             return True
         return bool(np.all(np.asarray(a) == np.asarray(b)))
