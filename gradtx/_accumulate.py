@@ -12,6 +12,7 @@ from jax import lax
 
 from gradtx._base import GradientTransformation, with_extra_args_support
 from gradtx._numerics import canonicalize_dtype, safe_increment, zero_count
+from gradtx._state_tools import cast_like_state
 from gradtx._tree import tree_sum_of_squares
 from gradtx._validate import check_dtype, check_range
 
@@ -27,11 +28,6 @@ class ShouldSkipUpdateFunction(Protocol):
     def __call__(
         self, updates: Any, gradient_step: jax.Array, params: Any
     ) -> tuple[jax.Array, Any]: ...
-
-
-def _all_finite(tree) -> jax.Array:
-    leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)]
-    return functools.reduce(jnp.logical_and, leaves, jnp.asarray(True))
 
 
 def skip_not_finite(updates: Any, gradient_step: jax.Array, params: Any) -> tuple[jax.Array, dict]:
@@ -67,16 +63,6 @@ def skip_large_updates(
 def _never_skip(updates, gradient_step, params):
     del updates, gradient_step, params
     return jnp.asarray(False), ()
-
-
-def _cast_tree_like(new, old):
-    def f(n, o):
-        nd, od = getattr(n, "dtype", None), getattr(o, "dtype", None)
-        if nd is None or od is None or nd == od or jax.dtypes.issubdtype(od, jax.dtypes.extended):
-            return n
-        return n.astype(od)
-
-    return jax.tree.map(f, new, old)
 
 
 def _accumulator_dtype(leaf, dtype):
@@ -210,7 +196,7 @@ class MultiSteps:
         def step(_):
             inner_in = jax.tree.map(lambda a, g: a.astype(g.dtype), acc, updates)
             u, s = self._opt.update(inner_in, state.inner_opt_state, params, **extra_args)
-            return _cast_tree_like(u, updates), _cast_tree_like(s, state.inner_opt_state)
+            return cast_like_state(u, updates), cast_like_state(s, state.inner_opt_state)
 
         def hold(_):
             return jax.tree.map(jnp.zeros_like, updates), state.inner_opt_state

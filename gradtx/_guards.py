@@ -16,18 +16,8 @@ from jax import lax
 
 from gradtx._base import GradientTransformation, with_extra_args_support
 from gradtx._numerics import safe_increment, zero_count
-from gradtx._state_tools import tree_get_all_with_path
+from gradtx._state_tools import cast_like_state, tree_get_all_with_path
 from gradtx._validate import check_decay, check_int, check_positive
-
-
-def _cast_tree_like(new, old):
-    def f(n, o):
-        nd, od = getattr(n, "dtype", None), getattr(o, "dtype", None)
-        if nd is None or od is None or nd == od or jax.dtypes.issubdtype(od, jax.dtypes.extended):
-            return n
-        return n.astype(od)
-
-    return jax.tree.map(f, new, old)
 
 
 def _guarded_update(inner, accept, updates, inner_state, params, extra_args):
@@ -35,7 +25,7 @@ def _guarded_update(inner, accept, updates, inner_state, params, extra_args):
 
     def run(_):
         u, s = inner.update(updates, inner_state, params, **extra_args)
-        return _cast_tree_like(u, updates), _cast_tree_like(s, inner_state)
+        return cast_like_state(u, updates), cast_like_state(s, inner_state)
 
     def skip(_):
         return jax.tree.map(jnp.zeros_like, updates), inner_state
