@@ -142,6 +142,32 @@ from gradtx._trust import scale_by_trust_ratio as scale_by_trust_ratio
 
 
 # ---- issue 4b: inject_hyperparams, tree_get/tree_set, wrappers, monitoring ----
+from gradtx._accumulate import ApplyEvery as ApplyEvery
+from gradtx._accumulate import ApplyEveryState as ApplyEveryState
+from gradtx._accumulate import MultiSteps as MultiSteps
+from gradtx._accumulate import MultiStepsState as MultiStepsState
+from gradtx._accumulate import ShouldSkipUpdateFunction as ShouldSkipUpdateFunction
+from gradtx._accumulate import apply_every as apply_every
+from gradtx._accumulate import skip_large_updates as skip_large_updates
+from gradtx._accumulate import skip_not_finite as skip_not_finite
+from gradtx._guards import ApplyIfFiniteState as ApplyIfFiniteState
+from gradtx._guards import SkipSpikesState as SkipSpikesState
+from gradtx._guards import apply_if_finite as apply_if_finite
+from gradtx._guards import skip_spikes as skip_spikes
+from gradtx._inject import InjectHyperparamsState as InjectHyperparamsState
+from gradtx._inject import InjectStatefulHyperparamsState as InjectStatefulHyperparamsState
+from gradtx._inject import WrappedSchedule as WrappedSchedule
+from gradtx._inject import inject_hyperparams as inject_hyperparams
+from gradtx._inject import inject_stateful_hyperparams as inject_stateful_hyperparams
+from gradtx._lookahead import LookaheadParams as LookaheadParams
+from gradtx._lookahead import LookaheadState as LookaheadState
+from gradtx._lookahead import lookahead as lookahead
+from gradtx._monitor import MonitorState as MonitorState
+from gradtx._monitor import monitor as monitor
+from gradtx._state_tools import NamedTupleKey as NamedTupleKey
+from gradtx._state_tools import tree_get as tree_get
+from gradtx._state_tools import tree_get_all_with_path as tree_get_all_with_path
+from gradtx._state_tools import tree_set as tree_set
 
 # ---- end issue 4b ----
 
