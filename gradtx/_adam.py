@@ -293,7 +293,7 @@ def adam(
         >>> params = {"w": jnp.array([1.0, -1.0])}
         >>> state = opt.init(params)
         >>> updates, state = opt.update(params, state)  # gradient of |w|^2/2
-        >>> gradtx.apply_updates(params, updates)["w"]
+        >>> gradtx.apply_updates(params, updates)["w"].round(4)  # first step: lr * sign(g)
         Array([ 0.9, -0.9], dtype=float32)
     """
     _check_adam_args("adam", b1, b2, eps, eps_root, mu_dtype, nu_dtype)

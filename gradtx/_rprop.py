@@ -103,9 +103,11 @@ def scale_by_rprop(
         h_t = 0 where c_t < 0, else s_t * sign(g_t)                     (prev_updates)
         u_t = h_t
 
-    The output points uphill; ``rprop`` negates it. This is optax's rule and, for
-    ``min_step_size <= learning_rate <= max_step_size``, torch.optim.Rprop's
-    documented one (torch also clamps the initial step into the bounds).
+    The output points uphill; ``rprop`` negates it. The step sizes and state are
+    optax's; the output is the current ``h_t`` (optax 0.2.8 returns ``h_{t-1}``
+    masked where ``c_t < 0``, a lag fixed by google-deepmind/optax PR 1725). For
+    ``min_step_size <= learning_rate <= max_step_size`` this is torch.optim.Rprop's
+    documented rule (torch also clamps the initial step into the bounds).
 
     Args:
         learning_rate: the initial step size, >= 0.
