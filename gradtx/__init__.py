@@ -132,6 +132,16 @@ from gradtx._trust import scale_by_trust_ratio as scale_by_trust_ratio
 
 
 # ---- issue 3d: torch.optim equivalents ----
+from gradtx._nadam import ScaleByNadamState as ScaleByNadamState
+from gradtx._nadam import scale_by_nadam as scale_by_nadam
+from gradtx._radam import radam as radam
+from gradtx._radam import scale_by_radam as scale_by_radam
+from gradtx._rprop import ScaleByRpropState as ScaleByRpropState
+from gradtx._rprop import rprop as rprop
+from gradtx._rprop import scale_by_rprop as scale_by_rprop
+from gradtx._asgd import AsgdState as AsgdState
+from gradtx._asgd import asgd as asgd
+from gradtx._asgd import asgd_average as asgd_average
 
 # ---- end issue 3d ----
 

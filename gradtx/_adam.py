@@ -1,4 +1,4 @@
-"""Adam and its close family: AdamW, NAdam(W), AMSGrad, Adamax(W)."""
+"""Adam and its close family: AdamW, NAdam(W) (optax's and torch's), AMSGrad, Adamax(W)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._base import GradientTransformation, ScalarOrSchedule, chain
+from gradtx._coupling import bias_correction_factor, check_weight_decay, with_weight_decay
 from gradtx._masking import add_decayed_weights
-from gradtx._numerics import bias_correction_factor, canonicalize_dtype, safe_increment, zero_count
+from gradtx._nadam import scale_by_nadam
+from gradtx._numerics import canonicalize_dtype, safe_increment, zero_count
 from gradtx._scaling import scale_by_learning_rate
 from gradtx._tree import abs_sq, tree_zeros_like, zip_map
 from gradtx._validate import check_decay, check_dtype, check_learning_rate, check_nonnegative
@@ -127,6 +129,8 @@ def scale_by_amsgrad(
     mu_dtype=None,
     bias_correction_mu: bool = True,
     bias_correction_nu: bool = True,
+    *,
+    debias_after_max: bool = False,
 ) -> GradientTransformation:
     """Adam with the running maximum of the (debiased) second moment (AMSGrad).
 
@@ -136,9 +140,21 @@ def scale_by_amsgrad(
         n_t = nu_t / (1 - b2^t)   (if bias_correction_nu)
         nu_max_t = max(nu_max_{t-1}, n_t)
         u_t = m_t / (sqrt(nu_max_t + eps_root) + eps)
+    or, with debias_after_max=True (torch.optim.Adam(amsgrad=True)):
+        nu_max_t = max(nu_max_{t-1}, nu_t)          (the raw second moment)
+        u_t = m_t / (sqrt(nu_max_t / (1 - b2^t) + eps_root) + eps)
 
     The non-increasing effective step fixes Adam's non-convergence example.
-    Memory: three buffers per param.
+    The two forms differ once an old, less debiased maximum is kept. Memory:
+    three buffers per param.
+
+    Args:
+        b1, b2, eps, eps_root, mu_dtype: as ``scale_by_adam``.
+        bias_correction_mu: debias the first moment.
+        bias_correction_nu: debias the second moment.
+        debias_after_max: keep the maximum of the raw ``nu`` and debias it
+            afterwards, as torch does; False (optax) keeps the maximum of the
+            debiased ``nu``.
 
     Returns:
         The transformation; its state is ``ScaleByAmsgradState``.
@@ -167,9 +183,14 @@ def scale_by_amsgrad(
             new_m = ((1 - b1) * g + b1 * m).astype(m.dtype)
             new_n = ((1 - b2) * abs_sq(g) + b2 * n).astype(n.dtype)
             m_hat = new_m / c1.astype(new_m.dtype) if bias_correction_mu else new_m
-            n_hat = new_n / c2.astype(new_n.dtype) if bias_correction_nu else new_n
-            new_max = jnp.maximum(n_max, n_hat).astype(n_max.dtype)
-            u = m_hat / (jnp.sqrt(new_max + eps_root) + eps)
+            if debias_after_max:
+                new_max = jnp.maximum(n_max, new_n).astype(n_max.dtype)
+                n_hat = new_max / c2.astype(new_max.dtype) if bias_correction_nu else new_max
+            else:
+                n_hat = new_n / c2.astype(new_n.dtype) if bias_correction_nu else new_n
+                new_max = jnp.maximum(n_max, n_hat).astype(n_max.dtype)
+                n_hat = new_max
+            u = m_hat / (jnp.sqrt(n_hat + eps_root) + eps)
             return u.astype(g.dtype), new_m, new_n, new_max
 
         updates, mu, nu, nu_max = zip_map(
@@ -248,13 +269,23 @@ def adam(
     *,
     nesterov: bool = False,
     nu_dtype=None,
+    weight_decay: ScalarOrSchedule = 0.0,
+    decoupled_weight_decay: bool = False,
 ) -> GradientTransformation:
     """Adam: ``scale_by_adam`` then ``scale_by_learning_rate``.
 
         p_t = p_{t-1} - learning_rate * m_t / (sqrt(n_t + eps_root) + eps)
 
-    See ``scale_by_adam`` for the moments. Equals torch.optim.Adam with
-    weight_decay=0 and the same betas and eps.
+    See ``scale_by_adam`` for the moments. Equals torch.optim.Adam with the
+    same betas, eps, ``weight_decay`` and ``decoupled_weight_decay``.
+
+    Args:
+        weight_decay: >= 0. By default L2 regularisation as in
+            torch.optim.Adam: ``weight_decay * p`` is added to the gradient, so
+            it enters the moments (``add_decayed_weights`` before
+            ``scale_by_adam``). Not to be confused with ``adamw``'s decoupled decay.
+        decoupled_weight_decay: add the decay after ``scale_by_adam`` instead,
+            which makes this ``adamw`` (torch.optim.Adam(decoupled_weight_decay=True)).
 
     Example:
         >>> import gradtx, jax.numpy as jnp
@@ -262,14 +293,17 @@ def adam(
         >>> params = {"w": jnp.array([1.0, -1.0])}
         >>> state = opt.init(params)
         >>> updates, state = opt.update(params, state)  # gradient of |w|^2/2
-        >>> gradtx.apply_updates(params, updates)["w"]
+        >>> gradtx.apply_updates(params, updates)["w"].round(4)  # first step: lr * sign(g)
         Array([ 0.9, -0.9], dtype=float32)
     """
     _check_adam_args("adam", b1, b2, eps, eps_root, mu_dtype, nu_dtype)
     check_learning_rate("adam", learning_rate)
-    return chain(
+    check_weight_decay("adam", weight_decay, decoupled_weight_decay)
+    return with_weight_decay(
         scale_by_adam(b1, b2, eps, eps_root, mu_dtype, nesterov=nesterov, nu_dtype=nu_dtype),
-        scale_by_learning_rate(learning_rate),
+        learning_rate,
+        weight_decay,
+        decoupled_weight_decay,
     )
 
 
@@ -316,15 +350,46 @@ def nadam(
     *,
     nesterov: bool = True,
     nu_dtype=None,
+    momentum_decay: float | jax.Array | None = None,
+    weight_decay: ScalarOrSchedule = 0.0,
+    decoupled_weight_decay: bool = False,
 ) -> GradientTransformation:
     """NAdam: ``adam`` with Nesterov's look-ahead first moment (``nesterov=True``).
 
-    This is Dozat's simplified form, as in optax; torch.optim.NAdam adds a
-    momentum-decay schedule (``momentum_decay=4e-3``) on top.
+    By default this is Dozat's simplified form, as in optax. With
+    ``momentum_decay`` it is torch.optim.NAdam: ``scale_by_nadam`` (the
+    momentum-decay schedule) replaces ``scale_by_adam``.
+
+    Args:
+        momentum_decay: None (optax's NAdam) or >= 0, torch's ``momentum_decay``
+            (torch's default is 4e-3). Needs ``nesterov=True``.
+        weight_decay: >= 0; L2 regularisation added to the gradient first
+            (torch.optim.NAdam's ``weight_decay``).
+        decoupled_weight_decay: add the decay after the direction instead
+            (torch's ``decoupled_weight_decay=True``, NAdamW).
     """
     _check_adam_args("nadam", b1, b2, eps, eps_root, mu_dtype, nu_dtype)
     check_learning_rate("nadam", learning_rate)
-    return adam(learning_rate, b1, b2, eps, eps_root, mu_dtype, nesterov=nesterov, nu_dtype=nu_dtype)
+    check_weight_decay("nadam", weight_decay, decoupled_weight_decay)
+    direction = _nadam_direction(
+        "nadam", b1, b2, eps, eps_root, mu_dtype, nesterov, nu_dtype, momentum_decay
+    )
+    return with_weight_decay(direction, learning_rate, weight_decay, decoupled_weight_decay)
+
+
+def _nadam_direction(fn, b1, b2, eps, eps_root, mu_dtype, nesterov, nu_dtype, momentum_decay):
+    if momentum_decay is None:
+        return scale_by_adam(b1, b2, eps, eps_root, mu_dtype, nesterov=nesterov, nu_dtype=nu_dtype)
+    check_nonnegative(fn, "momentum_decay", momentum_decay)
+    if not nesterov:
+        raise ValueError(
+            f"gradtx.{fn}(nesterov=False, momentum_decay={momentum_decay!r}): the momentum "
+            "schedule is part of the Nesterov form; use nesterov=True, or "
+            "momentum_decay=None for Adam."
+        )
+    return scale_by_nadam(
+        b1, b2, eps, momentum_decay, eps_root=eps_root, mu_dtype=mu_dtype, nu_dtype=nu_dtype
+    )
 
 
 def nadamw(
@@ -339,15 +404,29 @@ def nadamw(
     *,
     nesterov: bool = True,
     nu_dtype=None,
+    momentum_decay: float | jax.Array | None = None,
 ) -> GradientTransformation:
-    """NAdamW: ``adamw`` with ``nesterov=True``."""
+    """NAdamW: ``adamw`` with ``nesterov=True``.
+
+    With ``momentum_decay`` (see ``nadam``) it is
+    torch.optim.NAdam(weight_decay=w, decoupled_weight_decay=True).
+    """
     _check_adam_args("nadamw", b1, b2, eps, eps_root, mu_dtype, nu_dtype)
     check_learning_rate("nadamw", learning_rate)
     check_nonnegative("nadamw", "weight_decay", weight_decay)
-    return adamw(
-        learning_rate, b1, b2, eps, eps_root, mu_dtype, weight_decay, mask,
-        nesterov=nesterov, nu_dtype=nu_dtype,
-    )  # fmt: skip
+    if momentum_decay is None:
+        return adamw(
+            learning_rate, b1, b2, eps, eps_root, mu_dtype, weight_decay, mask,
+            nesterov=nesterov, nu_dtype=nu_dtype,
+        )  # fmt: skip
+    direction = _nadam_direction(
+        "nadamw", b1, b2, eps, eps_root, mu_dtype, nesterov, nu_dtype, momentum_decay
+    )
+    return chain(
+        direction,
+        add_decayed_weights(weight_decay, mask),
+        scale_by_learning_rate(learning_rate),
+    )
 
 
 def amsgrad(
@@ -359,19 +438,32 @@ def amsgrad(
     mu_dtype=None,
     bias_correction_mu: bool = True,
     bias_correction_nu: bool = True,
+    *,
+    debias_after_max: bool = False,
+    weight_decay: ScalarOrSchedule = 0.0,
+    decoupled_weight_decay: bool = False,
 ) -> GradientTransformation:
     """AMSGrad: ``scale_by_amsgrad`` then the learning rate.
 
     torch.optim.Adam(amsgrad=True) keeps the max of the raw ``nu`` and debiases
-    it afterwards; that is ``scale_by_amsgrad`` with the same result only when
-    the max is attained at the current step. See the torch table in the README.
+    it afterwards: that is ``debias_after_max=True``. The default (optax) keeps
+    the max of the debiased ``nu``.
+
+    Args:
+        debias_after_max: see ``scale_by_amsgrad``.
+        weight_decay: >= 0; L2 regularisation added to the gradient first
+            (torch.optim.Adam(amsgrad=True, weight_decay=w)).
+        decoupled_weight_decay: add the decay after the direction instead
+            (torch.optim.AdamW(amsgrad=True, weight_decay=w)).
     """
     _check_adam_args("amsgrad", b1, b2, eps, eps_root, mu_dtype)
     check_learning_rate("amsgrad", learning_rate)
-    return chain(
-        scale_by_amsgrad(b1, b2, eps, eps_root, mu_dtype, bias_correction_mu, bias_correction_nu),
-        scale_by_learning_rate(learning_rate),
-    )
+    check_weight_decay("amsgrad", weight_decay, decoupled_weight_decay)
+    direction = scale_by_amsgrad(
+        b1, b2, eps, eps_root, mu_dtype, bias_correction_mu, bias_correction_nu,
+        debias_after_max=debias_after_max,
+    )  # fmt: skip
+    return with_weight_decay(direction, learning_rate, weight_decay, decoupled_weight_decay)
 
 
 def adamax(
@@ -379,11 +471,24 @@ def adamax(
     b1: float | jax.Array = 0.9,
     b2: float | jax.Array = 0.999,
     eps: float | jax.Array = 1e-8,
+    *,
+    weight_decay: ScalarOrSchedule = 0.0,
 ) -> GradientTransformation:
-    """Adamax: ``scale_by_adamax`` then the learning rate."""
+    """Adamax: ``scale_by_adamax`` then the learning rate.
+
+    torch.optim.Adamax(lr, betas, eps, weight_decay) is
+    ``adamax(lr, b1, b2, eps, weight_decay=weight_decay)``: both put eps inside
+    the max.
+
+    Args:
+        weight_decay: >= 0; L2 regularisation added to the gradient first.
+    """
     _check_adam_args("adamax", b1, b2, eps)
     check_learning_rate("adamax", learning_rate)
-    return chain(scale_by_adamax(b1, b2, eps), scale_by_learning_rate(learning_rate))
+    check_nonnegative("adamax", "weight_decay", weight_decay)
+    return with_weight_decay(
+        scale_by_adamax(b1, b2, eps), learning_rate, weight_decay, decoupled=False
+    )
 
 
 def adamaxw(

@@ -8,9 +8,16 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._base import GradientTransformation, ScalarOrSchedule, chain, identity
+from gradtx._coupling import (
+    as_scalar,
+    bias_correction_factor,
+    is_python_zero,
+    scalar_dtype,
+    with_weight_decay,
+)
 from gradtx._masking import add_decayed_weights
 from gradtx._momentum import trace
-from gradtx._numerics import bias_correction_factor, safe_increment, zero_count
+from gradtx._numerics import safe_increment, zero_count
 from gradtx._scaling import learning_rate_or_identity, scale_by_learning_rate
 from gradtx._tree import abs_sq, tree_full_like, tree_zeros_like, zip_map
 from gradtx._validate import check_decay, check_learning_rate, check_nonnegative
@@ -24,20 +31,26 @@ class ScaleByRssState(NamedTuple):
 
 
 def scale_by_rss(
-    initial_accumulator_value: float | jax.Array = 0.1, eps: float | jax.Array = 1e-7
+    initial_accumulator_value: float | jax.Array = 0.1,
+    eps: float | jax.Array = 1e-7,
+    *,
+    eps_in_sqrt: bool = True,
 ) -> GradientTransformation:
     """Divide by the root of the sum of all past squared gradients (AdaGrad).
 
     Update rule:
         nu_t = nu_{t-1} + g_t^2,   nu_0 = initial_accumulator_value
-        u_t  = g_t / sqrt(nu_t + eps)   (0 where nu_t = 0)
+        u_t  = g_t / sqrt(nu_t + eps)     (eps_in_sqrt=True; 0 where nu_t = 0)
+        u_t  = g_t / (sqrt(nu_t) + eps)   (eps_in_sqrt=False, as torch.optim.Adagrad;
+                                           0 where nu_t = 0)
 
     Coordinates that saw large gradients take smaller steps; the effective step
     only shrinks, which suits convex and sparse problems. Memory: one buffer.
 
     Args:
         initial_accumulator_value: starting value of ``nu``, >= 0.
-        eps: >= 0, added inside the root.
+        eps: >= 0, added inside the root (or outside, see ``eps_in_sqrt``).
+        eps_in_sqrt: where eps goes, see above. torch uses False with eps=1e-10.
 
     Returns:
         The transformation; its state is ``ScaleByRssState``.
@@ -59,7 +72,11 @@ def scale_by_rss(
 
         def leaf(g, n):
             new_n = (n + abs_sq(g)).astype(n.dtype)
-            u = jnp.where(new_n > 0, jax.lax.rsqrt(new_n + eps), 0.0) * g
+            if eps_in_sqrt:
+                u = jnp.where(new_n > 0, jax.lax.rsqrt(new_n + eps), 0.0) * g
+            else:
+                # nu_t = 0 forces g_t = 0; the guard only avoids 0 / 0 when eps = 0.
+                u = jnp.where(new_n > 0, g / (jnp.sqrt(new_n) + eps), 0.0)
             return u.astype(g.dtype), new_n
 
         updates, nu = zip_map("gradtx.scale_by_rss", leaf, 2, updates=updates, nu=state.nu)
@@ -266,10 +283,30 @@ def adagrad(
     learning_rate: ScalarOrSchedule,
     initial_accumulator_value: float | jax.Array = 0.1,
     eps: float | jax.Array = 1e-7,
+    *,
+    eps_in_sqrt: bool = True,
+    lr_decay: float | jax.Array = 0.0,
+    weight_decay: ScalarOrSchedule = 0.0,
 ) -> GradientTransformation:
-    """AdaGrad: ``scale_by_rss`` then ``scale_by_learning_rate``.
+    """AdaGrad: optional L2 term, ``scale_by_rss``, then the (decaying) learning rate.
 
-        nu_t = nu_{t-1} + g_t^2;   p_t = p_{t-1} - learning_rate * g_t / sqrt(nu_t + eps)
+        g'_t = g_t + weight_decay * p_{t-1}
+        nu_t = nu_{t-1} + g'_t^2
+        p_t  = p_{t-1} - learning_rate / (1 + (t - 1) * lr_decay) * g'_t / sqrt(nu_t + eps)
+
+    torch.optim.Adagrad(lr, lr_decay, weight_decay, initial_accumulator_value, eps)
+    is ``adagrad(lr, initial_accumulator_value, eps, eps_in_sqrt=False,
+    lr_decay=lr_decay, weight_decay=weight_decay)``; mind torch's defaults
+    (initial_accumulator_value=0, eps=1e-10).
+
+    Args:
+        learning_rate: non-negative number, array or schedule.
+        initial_accumulator_value: starting value of ``nu``, >= 0.
+        eps: >= 0.
+        eps_in_sqrt: see ``scale_by_rss``; False puts eps outside the root (torch).
+        lr_decay: >= 0; the step t uses ``learning_rate / (1 + (t - 1) * lr_decay)``
+            (a schedule's value at step t is divided the same way).
+        weight_decay: >= 0; L2 regularisation added to the gradient first.
 
     Example:
         >>> import gradtx
@@ -278,9 +315,23 @@ def adagrad(
     check_learning_rate("adagrad", learning_rate)
     check_nonnegative("adagrad", "initial_accumulator_value", initial_accumulator_value)
     check_nonnegative("adagrad", "eps", eps)
-    return chain(
-        scale_by_rss(initial_accumulator_value, eps), scale_by_learning_rate(learning_rate)
-    )
+    check_nonnegative("adagrad", "lr_decay", lr_decay)
+    check_nonnegative("adagrad", "weight_decay", weight_decay)
+    rss = scale_by_rss(initial_accumulator_value, eps, eps_in_sqrt=eps_in_sqrt)
+    if not is_python_zero(lr_decay):
+        learning_rate = _decayed_learning_rate(learning_rate, lr_decay)
+    return with_weight_decay(rss, learning_rate, weight_decay, decoupled=False)
+
+
+def _decayed_learning_rate(learning_rate, lr_decay):
+    """The schedule ``count -> learning_rate(count) / (1 + count * lr_decay)``."""
+
+    def schedule(count):
+        lr = learning_rate(count) if callable(learning_rate) else learning_rate
+        c = count.astype(scalar_dtype())
+        return as_scalar(lr) / (1 + c * lr_decay)
+
+    return schedule
 
 
 def rmsprop(
@@ -293,16 +344,24 @@ def rmsprop(
     momentum: float | jax.Array | None = None,
     nesterov: bool = False,
     bias_correction: bool = False,
+    *,
+    weight_decay: ScalarOrSchedule = 0.0,
 ) -> GradientTransformation:
-    """RMSProp: ``scale_by_rms`` (or ``scale_by_stddev`` when centered), the learning
-    rate, then an optional momentum ``trace``.
+    """RMSProp: optional L2 term, ``scale_by_rms`` (or ``scale_by_stddev`` when
+    centered), the learning rate, then an optional momentum ``trace``.
 
-        nu_t = decay * nu_{t-1} + (1 - decay) * g_t^2
-        b_t  = momentum * b_{t-1} + learning_rate * g_t / sqrt(nu_t + eps)
+        g'_t = g_t + weight_decay * p_{t-1}
+        nu_t = decay * nu_{t-1} + (1 - decay) * g'_t^2
+        b_t  = momentum * b_{t-1} + learning_rate * g'_t / sqrt(nu_t + eps)
         p_t  = p_{t-1} - b_t
 
-    Matches torch.optim.RMSprop(alpha=decay, eps=eps, momentum=m, centered=c) when
-    ``eps_in_sqrt=False`` and ``decay=0.99`` (torch's default alpha).
+    torch.optim.RMSprop(lr, alpha, eps, weight_decay, momentum, centered) is
+    ``rmsprop(lr, decay=alpha, eps=eps, eps_in_sqrt=False, centered=centered,
+    momentum=momentum, weight_decay=weight_decay)`` (torch's default alpha is
+    0.99). With a constant learning rate the two agree to rounding; with a
+    schedule torch scales the momentum buffer by the current rate, which is
+    ``chain(add_decayed_weights(w), scale_by_rms(alpha, eps, eps_in_sqrt=False),
+    trace(momentum), scale_by_learning_rate(schedule))``.
 
     Example:
         >>> import gradtx
@@ -314,8 +373,11 @@ def rmsprop(
     check_nonnegative("rmsprop", "initial_scale", initial_scale)
     if momentum is not None:
         check_decay("rmsprop", "momentum", momentum)
+    check_nonnegative("rmsprop", "weight_decay", weight_decay)
     precond = scale_by_stddev if centered else scale_by_rms
+    head = () if is_python_zero(weight_decay) else (add_decayed_weights(weight_decay),)
     return chain(
+        *head,
         precond(decay, eps, initial_scale, eps_in_sqrt, bias_correction),
         scale_by_learning_rate(learning_rate),
         trace(momentum, nesterov) if momentum is not None else identity(),

@@ -5,12 +5,21 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import jax
+import jax.numpy as jnp
 
 from gradtx._base import GradientTransformation, ScalarOrSchedule, chain, identity
-from gradtx._numerics import bias_correction_factor, canonicalize_dtype, safe_increment, zero_count
-from gradtx._scaling import scale_by_learning_rate
+from gradtx._coupling import bias_correction_factor, is_python_zero
+from gradtx._masking import add_decayed_weights
+from gradtx._numerics import canonicalize_dtype, safe_increment, zero_count
+from gradtx._scaling import scale, scale_by_learning_rate
 from gradtx._tree import tree_zeros_like, zip_map
-from gradtx._validate import check_decay, check_dtype, check_learning_rate
+from gradtx._validate import (
+    check_decay,
+    check_dtype,
+    check_learning_rate,
+    check_nonnegative,
+    check_range,
+)
 
 
 class TraceState(NamedTuple):
@@ -24,21 +33,29 @@ def trace(
     decay: float | jax.Array,
     nesterov: bool = False,
     accumulator_dtype=None,
+    *,
+    dampening: float | jax.Array = 0.0,
 ) -> GradientTransformation:
     """Accumulate a momentum trace of the updates (heavy ball, or Nesterov).
 
-    Update rule:
-        mu_t = g_t + decay * mu_{t-1}
+    Update rule (t counts from 1):
+        mu_t = g_t + decay * mu_{t-1}                    (dampening = 0)
+        mu_1 = g_1;  mu_t = decay * mu_{t-1} + (1 - dampening) * g_t   (t > 1)
         u_t  = mu_t                      (heavy ball)
         u_t  = g_t + decay * mu_t        (nesterov=True)
 
-    This is the "sum" form used by optax and torch.optim.SGD (with dampening 0):
-    the step is not scaled by ``1 - decay``. Memory: one buffer per param.
+    This is the "sum" form used by optax and torch.optim.SGD: the step is not
+    scaled by ``1 - decay``. With ``dampening`` it is torch.optim.SGD's buffer,
+    whose first step is the raw gradient (undampened). Memory: one buffer per
+    param.
 
     Args:
         decay: momentum coefficient in [0, 1).
         nesterov: use Nesterov's look-ahead form.
         accumulator_dtype: dtype of ``mu``; None uses each param's dtype.
+        dampening: in [0, 1]; scales the incoming gradient from the second
+            step on (torch.optim.SGD's ``dampening``). The default 0 is optax's
+            trace.
 
     Returns:
         The transformation; its state is ``TraceState``.
@@ -50,16 +67,22 @@ def trace(
     """
     check_decay("trace", "decay", decay)
     check_dtype("trace", "accumulator_dtype", accumulator_dtype)
+    check_range("trace", "dampening", dampening, 0.0, 1.0)
     accumulator_dtype = canonicalize_dtype(accumulator_dtype)
+    damped = not is_python_zero(dampening)
 
     def init(params):
         return TraceState(count=zero_count(), mu=tree_zeros_like(params, accumulator_dtype))
 
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
+        first = state.count == 0
 
         def leaf(g, m):
-            new_m = g + decay * m
+            if damped:
+                new_m = jnp.where(first, g, decay * m + (1 - dampening) * g)
+            else:
+                new_m = g + decay * m
             u = g + decay * new_m if nesterov else new_m
             return u.astype(g.dtype), new_m.astype(m.dtype)
 
@@ -123,18 +146,34 @@ def sgd(
     momentum: float | jax.Array | None = None,
     nesterov: bool = False,
     accumulator_dtype=None,
+    *,
+    dampening: float | jax.Array = 0.0,
+    weight_decay: ScalarOrSchedule = 0.0,
+    maximize: bool = False,
 ) -> GradientTransformation:
     """Stochastic gradient descent, optionally with (Nesterov) momentum.
 
-    Chains ``trace(momentum, nesterov)`` (when ``momentum`` is not None) and
-    ``scale_by_learning_rate(learning_rate)``:
-        mu_t = g_t + momentum * mu_{t-1};  p_t = p_{t-1} - learning_rate * mu_t
+    Chains ``scale(-1)`` (when ``maximize``), ``add_decayed_weights(weight_decay)``
+    (when it is not a Python 0), ``trace(momentum, nesterov, dampening=dampening)``
+    (when ``momentum`` is not None) and ``scale_by_learning_rate(learning_rate)``:
+        g'_t = +-g_t + weight_decay * p_{t-1}
+        mu_t = g'_t + momentum * mu_{t-1};  p_t = p_{t-1} - learning_rate * mu_t
+
+    With the keyword-only arguments this is torch.optim.SGD exactly:
+    ``SGD(lr, momentum=m, dampening=d, weight_decay=w, nesterov=n, maximize=x)``
+    is ``sgd(lr, m, n, dampening=d, weight_decay=w, maximize=x)`` (docs/torch.md).
 
     Args:
         learning_rate: non-negative number, array or schedule.
         momentum: in [0, 1), or None for plain SGD (no state).
         nesterov: Nesterov momentum.
         accumulator_dtype: dtype of the momentum buffer.
+        dampening: in [0, 1]; see ``trace``. Ignored when ``momentum`` is None
+            (as torch ignores it when momentum is 0).
+        weight_decay: >= 0; L2 regularisation added to the gradient before the
+            momentum (torch.optim.SGD's ``weight_decay``).
+        maximize: ascend instead of descend: the gradient is negated first, so
+            the weight decay still pulls towards zero (torch's implementation).
 
     Example:
         >>> import gradtx, jax.numpy as jnp
@@ -148,7 +187,21 @@ def sgd(
     check_learning_rate("sgd", learning_rate)
     if momentum is not None:
         check_decay("sgd", "momentum", momentum)
-    return chain(
-        trace(momentum, nesterov, accumulator_dtype) if momentum is not None else identity(),
-        scale_by_learning_rate(learning_rate),
-    )
+    check_range("sgd", "dampening", dampening, 0.0, 1.0)
+    check_nonnegative("sgd", "weight_decay", weight_decay)
+    if not isinstance(maximize, bool):
+        raise TypeError(
+            f"gradtx.sgd(maximize={maximize!r}): maximize must be a bool; "
+            f"got {type(maximize).__name__}."
+        )
+    head = []
+    if maximize:
+        head.append(scale(-1.0))
+    if not is_python_zero(weight_decay):
+        head.append(add_decayed_weights(weight_decay))
+    if momentum is not None:
+        damp = {} if is_python_zero(dampening) else {"dampening": dampening}
+        core = trace(momentum, nesterov, accumulator_dtype, **damp)
+    else:
+        core = identity()
+    return chain(*head, core, scale_by_learning_rate(learning_rate))
