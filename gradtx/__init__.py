@@ -18,54 +18,18 @@ Design:
   follow optax where optax has the same thing.
 """
 
-from gradtx._base import EmptyState as EmptyState
-from gradtx._base import GradientTransformation as GradientTransformation
-from gradtx._base import GradientTransformationExtraArgs as GradientTransformationExtraArgs
-from gradtx._base import OptState as OptState
-from gradtx._base import Params as Params
-from gradtx._base import ScalarOrSchedule as ScalarOrSchedule
-from gradtx._base import Schedule as Schedule
-from gradtx._base import TransformInitFn as TransformInitFn
-from gradtx._base import TransformUpdateFn as TransformUpdateFn
-from gradtx._base import Updates as Updates
-from gradtx._base import apply_updates as apply_updates
-from gradtx._base import chain as chain
-from gradtx._base import identity as identity
-from gradtx._base import named_chain as named_chain
-from gradtx._base import set_to_zero as set_to_zero
-from gradtx._base import stateless as stateless
-from gradtx._base import stateless_with_tree_map as stateless_with_tree_map
-from gradtx._base import with_extra_args_support as with_extra_args_support
-from gradtx._numerics import safe_increment as safe_increment
-from gradtx._numerics import safe_int32_increment as safe_int32_increment
-from gradtx._scaling import ScaleByScheduleState as ScaleByScheduleState
-from gradtx._scaling import scale as scale
-from gradtx._scaling import scale_by_learning_rate as scale_by_learning_rate
-from gradtx._scaling import scale_by_schedule as scale_by_schedule
-from gradtx._clipping import clip as clip
-from gradtx._clipping import clip_by_global_norm as clip_by_global_norm
-from gradtx._clipping import global_norm as global_norm
-from gradtx._masking import AddDecayedWeightsState as AddDecayedWeightsState
-from gradtx._masking import MaskedNode as MaskedNode
-from gradtx._masking import MaskedState as MaskedState
-from gradtx._masking import add_decayed_weights as add_decayed_weights
-from gradtx._masking import masked as masked
-from gradtx._momentum import EmaState as EmaState
-from gradtx._momentum import TraceState as TraceState
-from gradtx._momentum import ema as ema
-from gradtx._momentum import sgd as sgd
-from gradtx._momentum import trace as trace
-from gradtx._adaptive import ScaleByAdadeltaState as ScaleByAdadeltaState
-from gradtx._adaptive import ScaleByRmsState as ScaleByRmsState
-from gradtx._adaptive import ScaleByRssState as ScaleByRssState
-from gradtx._adaptive import ScaleByStddevState as ScaleByStddevState
-from gradtx._adaptive import adadelta as adadelta
-from gradtx._adaptive import adagrad as adagrad
-from gradtx._adaptive import rmsprop as rmsprop
-from gradtx._adaptive import scale_by_adadelta as scale_by_adadelta
-from gradtx._adaptive import scale_by_rms as scale_by_rms
-from gradtx._adaptive import scale_by_rss as scale_by_rss
-from gradtx._adaptive import scale_by_stddev as scale_by_stddev
+# ---- end issue 3d ----
+# ---- issue 4a: schedules ----
+# ---- end issue 4a ----
+# ---- issue 4b: inject_hyperparams, tree_get/tree_set, wrappers, monitoring ----
+from gradtx._accumulate import ApplyEvery as ApplyEvery
+from gradtx._accumulate import ApplyEveryState as ApplyEveryState
+from gradtx._accumulate import MultiSteps as MultiSteps
+from gradtx._accumulate import MultiStepsState as MultiStepsState
+from gradtx._accumulate import ShouldSkipUpdateFunction as ShouldSkipUpdateFunction
+from gradtx._accumulate import apply_every as apply_every
+from gradtx._accumulate import skip_large_updates as skip_large_updates
+from gradtx._accumulate import skip_not_finite as skip_not_finite
 from gradtx._adam import ScaleByAdamaxState as ScaleByAdamaxState
 from gradtx._adam import ScaleByAdamState as ScaleByAdamState
 from gradtx._adam import ScaleByAmsgradState as ScaleByAmsgradState
@@ -99,67 +63,41 @@ from gradtx._adam_variants2 import novograd as novograd
 from gradtx._adam_variants2 import scale_by_adan as scale_by_adan
 from gradtx._adam_variants2 import scale_by_ademamix as scale_by_ademamix
 from gradtx._adam_variants2 import scale_by_novograd as scale_by_novograd
-
-# ---- end issue 3a ----
-
-
-# ---- issue 3b: sign, trust-ratio, factored and misc transforms ----
-from gradtx._sign import ScaleByLionState as ScaleByLionState
-from gradtx._sign import lion as lion
-from gradtx._sign import scale_by_lion as scale_by_lion
-from gradtx._sign import scale_by_sign as scale_by_sign
-from gradtx._sign import sign_sgd as sign_sgd
-from gradtx._sign import signum as signum
-from gradtx._trust import AdaptiveGradClipState as AdaptiveGradClipState
-from gradtx._trust import FromageState as FromageState
-from gradtx._trust import ScaleByTrustRatioState as ScaleByTrustRatioState
-from gradtx._trust import adaptive_grad_clip as adaptive_grad_clip
-from gradtx._trust import centralize as centralize
-from gradtx._trust import clip_by_block_rms as clip_by_block_rms
-from gradtx._trust import fromage as fromage
-from gradtx._trust import lamb as lamb
-from gradtx._trust import lars as lars
-from gradtx._trust import scale_by_param_block_norm as scale_by_param_block_norm
-from gradtx._trust import scale_by_param_block_rms as scale_by_param_block_rms
-from gradtx._trust import scale_by_trust_ratio as scale_by_trust_ratio
-
-# ---- end issue 3b ----
-
-
-# ---- issue 3c: muon, schedule_free, prodigy, sophia ----
-
-# ---- end issue 3c ----
-
-
-# ---- issue 3d: torch.optim equivalents ----
-from gradtx._nadam import ScaleByNadamState as ScaleByNadamState
-from gradtx._nadam import scale_by_nadam as scale_by_nadam
-from gradtx._radam import radam as radam
-from gradtx._radam import scale_by_radam as scale_by_radam
-from gradtx._rprop import ScaleByRpropState as ScaleByRpropState
-from gradtx._rprop import rprop as rprop
-from gradtx._rprop import scale_by_rprop as scale_by_rprop
+from gradtx._adaptive import ScaleByAdadeltaState as ScaleByAdadeltaState
+from gradtx._adaptive import ScaleByRmsState as ScaleByRmsState
+from gradtx._adaptive import ScaleByRssState as ScaleByRssState
+from gradtx._adaptive import ScaleByStddevState as ScaleByStddevState
+from gradtx._adaptive import adadelta as adadelta
+from gradtx._adaptive import adagrad as adagrad
+from gradtx._adaptive import rmsprop as rmsprop
+from gradtx._adaptive import scale_by_adadelta as scale_by_adadelta
+from gradtx._adaptive import scale_by_rms as scale_by_rms
+from gradtx._adaptive import scale_by_rss as scale_by_rss
+from gradtx._adaptive import scale_by_stddev as scale_by_stddev
 from gradtx._asgd import AsgdState as AsgdState
 from gradtx._asgd import asgd as asgd
 from gradtx._asgd import asgd_average as asgd_average
-
-# ---- end issue 3d ----
-
-
-# ---- issue 4a: schedules ----
-
-# ---- end issue 4a ----
-
-
-# ---- issue 4b: inject_hyperparams, tree_get/tree_set, wrappers, monitoring ----
-from gradtx._accumulate import ApplyEvery as ApplyEvery
-from gradtx._accumulate import ApplyEveryState as ApplyEveryState
-from gradtx._accumulate import MultiSteps as MultiSteps
-from gradtx._accumulate import MultiStepsState as MultiStepsState
-from gradtx._accumulate import ShouldSkipUpdateFunction as ShouldSkipUpdateFunction
-from gradtx._accumulate import apply_every as apply_every
-from gradtx._accumulate import skip_large_updates as skip_large_updates
-from gradtx._accumulate import skip_not_finite as skip_not_finite
+from gradtx._base import EmptyState as EmptyState
+from gradtx._base import GradientTransformation as GradientTransformation
+from gradtx._base import GradientTransformationExtraArgs as GradientTransformationExtraArgs
+from gradtx._base import OptState as OptState
+from gradtx._base import Params as Params
+from gradtx._base import ScalarOrSchedule as ScalarOrSchedule
+from gradtx._base import Schedule as Schedule
+from gradtx._base import TransformInitFn as TransformInitFn
+from gradtx._base import TransformUpdateFn as TransformUpdateFn
+from gradtx._base import Updates as Updates
+from gradtx._base import apply_updates as apply_updates
+from gradtx._base import chain as chain
+from gradtx._base import identity as identity
+from gradtx._base import named_chain as named_chain
+from gradtx._base import set_to_zero as set_to_zero
+from gradtx._base import stateless as stateless
+from gradtx._base import stateless_with_tree_map as stateless_with_tree_map
+from gradtx._base import with_extra_args_support as with_extra_args_support
+from gradtx._clipping import clip as clip
+from gradtx._clipping import clip_by_global_norm as clip_by_global_norm
+from gradtx._clipping import global_norm as global_norm
 from gradtx._guards import ApplyIfFiniteState as ApplyIfFiniteState
 from gradtx._guards import SkipSpikesState as SkipSpikesState
 from gradtx._guards import apply_if_finite as apply_if_finite
@@ -172,12 +110,61 @@ from gradtx._inject import inject_stateful_hyperparams as inject_stateful_hyperp
 from gradtx._lookahead import LookaheadParams as LookaheadParams
 from gradtx._lookahead import LookaheadState as LookaheadState
 from gradtx._lookahead import lookahead as lookahead
+from gradtx._masking import AddDecayedWeightsState as AddDecayedWeightsState
+from gradtx._masking import MaskedNode as MaskedNode
+from gradtx._masking import MaskedState as MaskedState
+from gradtx._masking import add_decayed_weights as add_decayed_weights
+from gradtx._masking import masked as masked
+from gradtx._momentum import EmaState as EmaState
+from gradtx._momentum import TraceState as TraceState
+from gradtx._momentum import ema as ema
+from gradtx._momentum import sgd as sgd
+from gradtx._momentum import trace as trace
 from gradtx._monitor import MonitorState as MonitorState
 from gradtx._monitor import monitor as monitor
+
+# ---- end issue 3b ----
+# ---- issue 3c: muon, schedule_free, prodigy, sophia ----
+# ---- end issue 3c ----
+# ---- issue 3d: torch.optim equivalents ----
+from gradtx._nadam import ScaleByNadamState as ScaleByNadamState
+from gradtx._nadam import scale_by_nadam as scale_by_nadam
+from gradtx._numerics import safe_increment as safe_increment
+from gradtx._numerics import safe_int32_increment as safe_int32_increment
+from gradtx._radam import radam as radam
+from gradtx._radam import scale_by_radam as scale_by_radam
+from gradtx._rprop import ScaleByRpropState as ScaleByRpropState
+from gradtx._rprop import rprop as rprop
+from gradtx._rprop import scale_by_rprop as scale_by_rprop
+from gradtx._scaling import ScaleByScheduleState as ScaleByScheduleState
+from gradtx._scaling import scale as scale
+from gradtx._scaling import scale_by_learning_rate as scale_by_learning_rate
+from gradtx._scaling import scale_by_schedule as scale_by_schedule
+
+# ---- end issue 3a ----
+# ---- issue 3b: sign, trust-ratio, factored and misc transforms ----
+from gradtx._sign import ScaleByLionState as ScaleByLionState
+from gradtx._sign import lion as lion
+from gradtx._sign import scale_by_lion as scale_by_lion
+from gradtx._sign import scale_by_sign as scale_by_sign
+from gradtx._sign import sign_sgd as sign_sgd
+from gradtx._sign import signum as signum
 from gradtx._state_tools import NamedTupleKey as NamedTupleKey
 from gradtx._state_tools import tree_get as tree_get
 from gradtx._state_tools import tree_get_all_with_path as tree_get_all_with_path
 from gradtx._state_tools import tree_set as tree_set
+from gradtx._trust import AdaptiveGradClipState as AdaptiveGradClipState
+from gradtx._trust import FromageState as FromageState
+from gradtx._trust import ScaleByTrustRatioState as ScaleByTrustRatioState
+from gradtx._trust import adaptive_grad_clip as adaptive_grad_clip
+from gradtx._trust import centralize as centralize
+from gradtx._trust import clip_by_block_rms as clip_by_block_rms
+from gradtx._trust import fromage as fromage
+from gradtx._trust import lamb as lamb
+from gradtx._trust import lars as lars
+from gradtx._trust import scale_by_param_block_norm as scale_by_param_block_norm
+from gradtx._trust import scale_by_param_block_rms as scale_by_param_block_rms
+from gradtx._trust import scale_by_trust_ratio as scale_by_trust_ratio
 
 # ---- end issue 4b ----
 

@@ -8,10 +8,10 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._base import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._coupling import bias_correction_factor, check_weight_decay, with_weight_decay
+from gradtx._coupling import check_weight_decay, with_weight_decay
 from gradtx._masking import add_decayed_weights
 from gradtx._nadam import scale_by_nadam
-from gradtx._numerics import canonicalize_dtype, safe_increment, zero_count
+from gradtx._numerics import bias_correction_factor, canonicalize_dtype, safe_increment, zero_count
 from gradtx._scaling import scale_by_learning_rate
 from gradtx._tree import abs_sq, tree_zeros_like, zip_map
 from gradtx._validate import check_decay, check_dtype, check_learning_rate, check_nonnegative

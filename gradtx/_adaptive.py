@@ -10,14 +10,13 @@ import jax.numpy as jnp
 from gradtx._base import GradientTransformation, ScalarOrSchedule, chain, identity
 from gradtx._coupling import (
     as_scalar,
-    bias_correction_factor,
     is_python_zero,
     scalar_dtype,
     with_weight_decay,
 )
 from gradtx._masking import add_decayed_weights
 from gradtx._momentum import trace
-from gradtx._numerics import safe_increment, zero_count
+from gradtx._numerics import bias_correction_factor, safe_increment, zero_count
 from gradtx._scaling import learning_rate_or_identity, scale_by_learning_rate
 from gradtx._tree import abs_sq, tree_full_like, tree_zeros_like, zip_map
 from gradtx._validate import check_decay, check_learning_rate, check_nonnegative

@@ -64,19 +64,6 @@ def with_weight_decay(
     return chain(add_decayed_weights(weight_decay), direction, lr)
 
 
-def bias_correction_factor(decay: Any, count: jax.Array) -> jax.Array:
-    """The scalar ``1 - decay ** count``, computed as optax computes it.
-
-    Private copy of ``gradtx._numerics.bias_correction_factor`` with one fix:
-    that version casts ``count`` to float32 while a Python ``decay`` stays
-    weakly typed, so the factor is float32 even under x64 (relative error
-    ~1e-5 for b2 = 0.999). Here a Python decay meets the int32 count and the
-    factor takes the default float dtype (float64 under x64), as in optax.
-    Replace by the shared helper once that one is fixed.
-    """
-    return 1 - decay ** jnp.asarray(count)
-
-
 def require_params(fn: str, params: Any) -> None:
     if params is None:
         raise ValueError(f"gradtx.{fn}: update needs params (pass params= to update).")

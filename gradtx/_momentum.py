@@ -8,9 +8,9 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._base import GradientTransformation, ScalarOrSchedule, chain, identity
-from gradtx._coupling import bias_correction_factor, is_python_zero
+from gradtx._coupling import is_python_zero
 from gradtx._masking import add_decayed_weights
-from gradtx._numerics import canonicalize_dtype, safe_increment, zero_count
+from gradtx._numerics import bias_correction_factor, canonicalize_dtype, safe_increment, zero_count
 from gradtx._scaling import scale, scale_by_learning_rate
 from gradtx._tree import tree_zeros_like, zip_map
 from gradtx._validate import (

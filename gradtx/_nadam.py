@@ -8,8 +8,8 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._base import GradientTransformation
-from gradtx._coupling import bias_correction_factor, scalar_dtype
-from gradtx._numerics import canonicalize_dtype, safe_increment, zero_count
+from gradtx._coupling import scalar_dtype
+from gradtx._numerics import bias_correction_factor, canonicalize_dtype, safe_increment, zero_count
 from gradtx._tree import abs_sq, tree_zeros_like, zip_map
 from gradtx._validate import check_decay, check_dtype, check_nonnegative
 

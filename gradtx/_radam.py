@@ -7,8 +7,8 @@ import jax.numpy as jnp
 
 from gradtx._adam import ScaleByAdamState
 from gradtx._base import GradientTransformation, ScalarOrSchedule
-from gradtx._coupling import bias_correction_factor, check_weight_decay, with_weight_decay
-from gradtx._numerics import safe_increment, zero_count
+from gradtx._coupling import check_weight_decay, with_weight_decay
+from gradtx._numerics import bias_correction_factor, safe_increment, zero_count
 from gradtx._tree import abs_sq, tree_zeros_like, zip_map
 from gradtx._validate import check_decay, check_learning_rate, check_nonnegative, check_range
 

@@ -78,7 +78,9 @@ def tree_zeros_like(tree, dtype=None):
 
 
 def tree_full_like(tree, value, dtype=None):
-    return jax.tree.map(lambda x: jnp.full(jnp.shape(x), value, dtype or jnp.asarray(x).dtype), tree)
+    return jax.tree.map(
+        lambda x: jnp.full(jnp.shape(x), value, dtype or jnp.asarray(x).dtype), tree
+    )
 
 
 def tree_cast(tree, dtype):

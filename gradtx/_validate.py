@@ -91,7 +91,9 @@ def check_learning_rate(fn: str, value: Any) -> None:
 
 def check_int(fn: str, name: str, value: Any, low: int | None = None) -> None:
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"gradtx.{fn}({name}={value!r}): {name} must be an int; got {type(value).__name__}.")
+        raise TypeError(
+            f"gradtx.{fn}({name}={value!r}): {name} must be an int; got {type(value).__name__}."
+        )
     if low is not None and value < low:
         raise ValueError(f"gradtx.{fn}({name}={value}): {name} must be >= {low}; got {value}.")
 

@@ -105,7 +105,9 @@ class _PlainProgress:
 
 
 def main(argv=None) -> dict[str, tuple[float, float]]:
-    parser = argparse.ArgumentParser(prog="python -m gradtx.demo", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m gradtx.demo", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--steps", type=int, default=1500, help="training steps per optimizer")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
