@@ -323,12 +323,14 @@ def piecewise_constant_schedule(
     return schedule
 
 
-def _linear_interp(start, end, pct):
-    return start + (end - start) * pct
+def _linear_weight(pct):
+    """Weight of the start value at ``pct`` of a linear segment."""
+    return 1 - pct
 
 
-def _cosine_interp(start, end, pct):
-    return end + (start - end) * 0.5 * (1 + jnp.cos(jnp.pi * pct))
+def _cosine_weight(pct):
+    """Weight of the start value at ``pct`` of a half-cosine segment."""
+    return 0.5 * (1 + jnp.cos(jnp.pi * pct))
 
 
 def piecewise_interpolate_schedule(
@@ -359,13 +361,13 @@ def piecewise_interpolate_schedule(
         0.55 0.1 0.055
     """
     fn = "piecewise_interpolate_schedule"
-    interps = {"linear": _linear_interp, "cosine": _cosine_interp}
-    if interpolate_type not in interps:
+    weights = {"linear": _linear_weight, "cosine": _cosine_weight}
+    if interpolate_type not in weights:
         raise ValueError(
             f"gradtx.{fn}(interpolate_type={interpolate_type!r}): interpolate_type must be "
             f"'linear' or 'cosine'; got {interpolate_type!r}."
         )
-    interp = interps[interpolate_type]
+    weight = weights[interpolate_type]
     boundaries, scales = boundaries_arg(fn, boundaries_and_scales)
     dtype = out_dtype(init_value, *scales)
     values = [init_value]
@@ -382,8 +384,10 @@ def piecewise_interpolate_schedule(
             lo, hi = starts[i], starts[i + 1]
             if hi <= lo:
                 continue
-            pct = _cast(fraction(c, lo, hi - lo), dtype)
-            seg = interp(jnp.asarray(values[i], dtype), jnp.asarray(values[i + 1], dtype), pct)
+            # The weight is computed in the count's float precision, then cast.
+            w = _cast(weight(fraction(c, lo, hi - lo)), dtype)
+            start, end = jnp.asarray(values[i], dtype), jnp.asarray(values[i + 1], dtype)
+            seg = end + (start - end) * w
             v = jnp.where(at_least(c, hi), v, seg)
         return v
 
