@@ -99,7 +99,7 @@ def prefix_difference(prefix_name: str, prefix, full_name: str, full, path=()):
             else "their keys come in a different order"
         )
         return f"{prefix_name} and {full_name} differ at path {where}: {detail}"
-    for (k, p), (_, f) in zip(p_kids, f_kids):
+    for (k, p), (_, f) in zip(p_kids, f_kids, strict=True):
         diff = prefix_difference(prefix_name, p, full_name, f, path + (k,))
         if diff is not None:
             return diff

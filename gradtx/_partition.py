@@ -99,12 +99,12 @@ def partition(
             f"gradtx.{fn}(transforms=...): transforms must be a mapping from label to "
             f"transformation; got {type(transforms).__name__}."
         )
-    transforms = {k: with_extra_args_support(GradientTransformation(*t)) for k, t in transforms.items()}
+    transforms = {
+        k: with_extra_args_support(GradientTransformation(*t)) for k, t in transforms.items()
+    }
 
     def masks(labels):
-        return {
-            k: jax.tree.map(lambda lab, k=k: bool(lab == k), labels) for k in transforms
-        }
+        return {k: jax.tree.map(lambda lab, k=k: bool(lab == k), labels) for k in transforms}
 
     def init(params):
         labels = _labels_tree(fn, param_labels, params)
@@ -112,7 +112,7 @@ def partition(
         return PartitionState(
             {
                 k: masked(t, m, mask_compatible_extra_args=mask_compatible_extra_args).init(params)
-                for (k, t), m in zip(transforms.items(), masks(labels).values())
+                for (k, t), m in zip(transforms.items(), masks(labels).values(), strict=True)
             }
         )
 
@@ -120,7 +120,7 @@ def partition(
         labels = _labels_tree(fn, param_labels, updates if params is None else params)
         _check_labels(fn, labels, transforms)
         new_states = {}
-        for (k, t), m in zip(transforms.items(), masks(labels).values()):
+        for (k, t), m in zip(transforms.items(), masks(labels).values(), strict=True):
             tx = masked(t, m, mask_compatible_extra_args=mask_compatible_extra_args)
             updates, new_states[k] = tx.update(updates, state.inner_states[k], params, **extra_args)
         return updates, PartitionState(new_states)
@@ -455,4 +455,3 @@ def conditionally_mask(
         ConditionallyMaskState,
         zero_rejected=True,
     )
-

@@ -316,7 +316,7 @@ def piecewise_constant_schedule(
     def schedule(count):
         c = as_count(count)
         v = jnp.broadcast_to(jnp.asarray(init_value, dtype), c.shape)
-        for b, s in zip(boundaries, scales):
+        for b, s in zip(boundaries, scales, strict=True):
             v = jnp.where(at_least(c, b), v * s, v)
         return v
 
@@ -538,7 +538,7 @@ def join_schedules(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> 
     def schedule(count):
         c = as_count(count)
         out = jnp.asarray(schedules[0](c))
-        for b, sched in zip(boundaries, schedules[1:]):
+        for b, sched in zip(boundaries, schedules[1:], strict=True):
             new = jnp.asarray(sched(shift(c, b)))
             dtype = jnp.result_type(out, new)
             out = jnp.where(at_least(c, b), new.astype(dtype), out.astype(dtype))

@@ -196,7 +196,9 @@ def linear_onecycle_schedule(
         1.0
     """
     fn = "linear_onecycle_schedule"
-    transition_steps = _check_onecycle(fn, transition_steps, pct_start, div_factor, final_div_factor)
+    transition_steps = _check_onecycle(
+        fn, transition_steps, pct_start, div_factor, final_div_factor
+    )
     check_range(fn, "pct_final", pct_final, pct_start, 1.0)
     return piecewise_interpolate_schedule(
         "linear",
@@ -242,7 +244,9 @@ def cosine_onecycle_schedule(
         1.0
     """
     fn = "cosine_onecycle_schedule"
-    transition_steps = _check_onecycle(fn, transition_steps, pct_start, div_factor, final_div_factor)
+    transition_steps = _check_onecycle(
+        fn, transition_steps, pct_start, div_factor, final_div_factor
+    )
     return piecewise_interpolate_schedule(
         "cosine",
         peak_value / div_factor,

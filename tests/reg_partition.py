@@ -2,9 +2,9 @@
 variants, reduce_on_plateau and optimizers driven by schedules (issue 4a)."""
 
 import jax
+from registry import Entry
 
 import gradtx as gx
-from registry import Entry
 
 
 def alternate_labels(params):
@@ -19,12 +19,16 @@ def alternate_mask(params):
 
 
 def _two_groups(**kw):
-    return gx.partition({"x": gx.adam(0.01), "y": gx.sgd(0.1, momentum=0.9)}, alternate_labels, **kw)
+    return gx.partition(
+        {"x": gx.adam(0.01), "y": gx.sgd(0.1, momentum=0.9)}, alternate_labels, **kw
+    )
 
 
 ENTRIES = [
     Entry("partition", _two_groups, optimizer=True),
-    Entry("partition_extra_args", lambda: _two_groups(mask_compatible_extra_args=True), optimizer=True),
+    Entry(
+        "partition_extra_args", lambda: _two_groups(mask_compatible_extra_args=True), optimizer=True
+    ),
     Entry(
         "partition_regex",
         lambda: gx.partition(

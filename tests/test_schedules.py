@@ -88,7 +88,10 @@ def parity_values():
         theirs.append(o(*args, **kwargs))
     got = jax.jit(lambda t: [s(t) for s in ours])(jnp.asarray(T))
     want = jax.jit(jax.vmap(lambda c: [jnp.asarray(s(c), jnp.float64) for s in theirs]))(T)
-    return {n: (np.asarray(a, np.float64), np.asarray(b)) for n, a, b in zip(names, got, want)}
+    return {
+        n: (np.asarray(a, np.float64), np.asarray(b))
+        for n, a, b in zip(names, got, want, strict=True)
+    }
 
 
 @pytest.mark.parametrize("name", sorted(PARITY))
@@ -105,7 +108,9 @@ def test_parity_with_optax(name):
 
 def test_polynomial_past_end_is_end_value_under_jit():
     s = gx.polynomial_schedule(1.0, 0.1, 2.5, 100, 20)
-    np.testing.assert_allclose(ev(s, [119, 120, 130, 10**6]), [0.1 + 0.9 * 0.01**2.5, 0.1, 0.1, 0.1], rtol=1e-6)
+    np.testing.assert_allclose(
+        ev(s, [119, 120, 130, 10**6]), [0.1 + 0.9 * 0.01**2.5, 0.1, 0.1, 0.1], rtol=1e-6
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -117,7 +122,9 @@ LR = 0.5
 def test_step_lr_and_multistep_lr():
     t = T.astype(np.float64)
     step_lr = LR * 0.3 ** np.floor(t / 30)  # StepLR(step_size=30, gamma=0.3)
-    np.testing.assert_allclose(ev(gx.exponential_decay(LR, 30, 0.3, staircase=True)), step_lr, rtol=1e-6)
+    np.testing.assert_allclose(
+        ev(gx.exponential_decay(LR, 30, 0.3, staircase=True)), step_lr, rtol=1e-6
+    )
     bounds = {k: 0.3 for k in range(30, 400, 30)}
     np.testing.assert_allclose(ev(gx.piecewise_constant_schedule(LR, bounds)), step_lr, rtol=1e-6)
     milestones = [50, 120, 121]  # MultiStepLR(milestones, gamma=0.1)
@@ -138,7 +145,9 @@ def test_cosine_annealing_lr():
     got = ev(gx.cosine_decay_schedule(LR, t_max, alpha=eta_min / LR), t.astype(np.int64))
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
     # and it holds eta_min after T_max
-    np.testing.assert_allclose(ev(gx.cosine_decay_schedule(LR, t_max, eta_min / LR), [400]), eta_min, rtol=1e-6)
+    np.testing.assert_allclose(
+        ev(gx.cosine_decay_schedule(LR, t_max, eta_min / LR), [400]), eta_min, rtol=1e-6
+    )
 
 
 def test_linear_lr_and_polynomial_lr():
@@ -154,7 +163,7 @@ def test_linear_lr_and_polynomial_lr():
 
 def torch_one_cycle(step, max_lr, total_steps, pct_start, div_factor, final_div_factor):
     """OneCycleLR, anneal_strategy='cos', three_phase=False, as documented by torch."""
-    initial, = (max_lr / div_factor,)
+    (initial,) = (max_lr / div_factor,)
     min_lr = initial / final_div_factor
     phases = [
         (float(pct_start * total_steps) - 1, initial, max_lr),
@@ -210,7 +219,9 @@ def test_cyclic_custom_scale_fn():
     want = [torch_cyclic(s, 0.0, 1.0, 5, 5, "triangular", 1.0) / (s // 10 + 1) for s in T]
     np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-7)
     it = ev(gx.cyclic_schedule(0.0, 1.0, 5, scale_fn=lambda t: 0.99**t, scale_mode="iterations"))
-    np.testing.assert_allclose(it, [torch_cyclic(s, 0.0, 1.0, 5, 5, "exp_range", 0.99) for s in T], rtol=2e-5)
+    np.testing.assert_allclose(
+        it, [torch_cyclic(s, 0.0, 1.0, 5, 5, "exp_range", 0.99) for s in T], rtol=2e-5
+    )
 
 
 @pytest.mark.parametrize("t_mult", [1, 2])
@@ -224,7 +235,13 @@ def test_cosine_annealing_warm_restarts(t_mult):
             t_i *= t_mult
         want.append(eta_min + (LR - eta_min) * (1 + math.cos(math.pi * t_cur / t_i)) / 2)
     cycles = [
-        dict(init_value=LR, peak_value=LR, warmup_steps=0, decay_steps=t0 * t_mult**i, end_value=eta_min)
+        dict(
+            init_value=LR,
+            peak_value=LR,
+            warmup_steps=0,
+            decay_steps=t0 * t_mult**i,
+            end_value=eta_min,
+        )
         for i in range(len(T) // t0 + 1)
     ]
     got = ev(gx.sgdr_schedule(cycles))
@@ -247,7 +264,9 @@ def test_boundary_steps():
     wcd = ev(gx.warmup_cosine_decay_schedule(0.0, 1.0, 10, 30, 0.2), [0, 5, 10, 20, 30, 40])
     np.testing.assert_allclose(wcd, [0, 0.5, 1, 0.6, 0.2, 0.2], atol=1e-6)
     # piecewise_interpolate scales accumulate: 1 -> 0.1 -> 0.001.
-    pi = ev(gx.piecewise_interpolate_schedule("linear", 1.0, {4: 0.1, 8: 0.01}), [0, 2, 4, 6, 8, 10])
+    pi = ev(
+        gx.piecewise_interpolate_schedule("linear", 1.0, {4: 0.1, 8: 0.01}), [0, 2, 4, 6, 8, 10]
+    )
     np.testing.assert_allclose(pi, [1, 0.55, 0.1, 0.0505, 0.001, 0.001], rtol=1e-6)
 
 
@@ -277,15 +296,22 @@ def test_huge_counts_exact_boundaries():
     pc = ev(gx.piecewise_constant_schedule(1.0, {BIG + 3: 0.1, 2**40: 0.5}), counts)
     np.testing.assert_allclose(pc, [1, 1, 0.1, 0.05, 0.05], rtol=1e-6)
     # uint32 counts hold 2**31 + 5 without x64 too.
-    pc32 = ev(gx.piecewise_constant_schedule(1.0, {BIG + 3: 0.1}), np.array([BIG + 2, BIG + 3], np.uint32))
+    pc32 = ev(
+        gx.piecewise_constant_schedule(1.0, {BIG + 3: 0.1}), np.array([BIG + 2, BIG + 3], np.uint32)
+    )
     np.testing.assert_allclose(pc32, [1, 0.1], rtol=1e-6)
     # float64 values keep the resolution of a 2**32-step transition.
     lin = gx.linear_schedule(jnp.float64(1.0), jnp.float64(0.0), 2**32, transition_begin=BIG)
-    np.testing.assert_allclose(ev(lin, counts), [1, 1, 1 - 5 / 2**32, 1 - (2**40 - BIG) / 2**32 if 2**40 - BIG < 2**32 else 0, 0])
+    np.testing.assert_allclose(
+        ev(lin, counts),
+        [1, 1, 1 - 5 / 2**32, 1 - (2**40 - BIG) / 2**32 if 2**40 - BIG < 2**32 else 0, 0],
+    )
     ed = gx.exponential_decay(1.0, BIG, 0.99, staircase=True)
     got = ev(ed, np.array([2 * BIG - 1, 2 * BIG, 2**40], np.int64))
     np.testing.assert_allclose(got, [0.99, 0.99**2, 0.99**512], rtol=1e-5)
-    cy = ev(gx.cyclic_schedule(0.0, 1.0, BIG), np.array([BIG, BIG + BIG // 2, 2 * BIG + 5], np.int64))
+    cy = ev(
+        gx.cyclic_schedule(0.0, 1.0, BIG), np.array([BIG, BIG + BIG // 2, 2 * BIG + 5], np.int64)
+    )
     np.testing.assert_allclose(cy, [1, 0.5, 5 / BIG], rtol=1e-6, atol=1e-9)
 
 
@@ -301,7 +327,9 @@ def test_huge_counts_smooth_schedules():
     c = 0.5 * (1 + np.cos(np.pi * (counts[1:] - w) / (d - w)))
     np.testing.assert_allclose(wcd, [(BIG + 5) / w, *(0.1 + 0.9 * c)], rtol=1e-12)
     # A Python int count past int32 and a float count work under jit as well.
-    s = gx.sgdr_schedule([dict(init_value=1.0, peak_value=1.0, warmup_steps=0, decay_steps=2**40)] * 2)
+    s = gx.sgdr_schedule(
+        [dict(init_value=1.0, peak_value=1.0, warmup_steps=0, decay_steps=2**40)] * 2
+    )
     np.testing.assert_allclose(float(jax.jit(s)(2**40 + 2**39)), 0.5, atol=1e-6)
     np.testing.assert_allclose(float(s(float(2**39))), 0.5, atol=1e-6)
     # An int32 count never reaches a boundary past 2**31: no overflow, no error.
@@ -316,27 +344,66 @@ def test_huge_counts_smooth_schedules():
 @pytest.mark.parametrize(
     "make,match",
     [
-        (lambda: gx.linear_schedule(1.0, 0.0, -5), r"linear_schedule\(transition_steps=-5\): transition_steps must be finite and >= 0"),
-        (lambda: gx.polynomial_schedule(1.0, 0.0, 2, 10, -1), r"transition_begin must be finite and >= 0"),
-        (lambda: gx.exponential_decay(1.0, 10, 0.0), r"exponential_decay\(decay_rate=0.0\): decay_rate must be in \(0"),
+        (
+            lambda: gx.linear_schedule(1.0, 0.0, -5),
+            r"linear_schedule\(transition_steps=-5\): transition_steps must be finite and >= 0",
+        ),
+        (
+            lambda: gx.polynomial_schedule(1.0, 0.0, 2, 10, -1),
+            r"transition_begin must be finite and >= 0",
+        ),
+        (
+            lambda: gx.exponential_decay(1.0, 10, 0.0),
+            r"exponential_decay\(decay_rate=0.0\): decay_rate must be in \(0",
+        ),
         (lambda: gx.exponential_decay(1.0, 10, -0.5), r"decay_rate must be in \(0"),
         (lambda: gx.exponential_decay(1.0, -10, 0.5), r"transition_steps must be finite and >= 0"),
         (lambda: gx.cosine_decay_schedule(1.0, 0), r"decay_steps must be finite and > 0"),
-        (lambda: gx.piecewise_constant_schedule(1.0, {10: -0.1}), r"scales must be >= 0; got scale -0.1 at step 10"),
+        (
+            lambda: gx.piecewise_constant_schedule(1.0, {10: -0.1}),
+            r"scales must be >= 0; got scale -0.1 at step 10",
+        ),
         (lambda: gx.piecewise_constant_schedule(1.0, {-10: 0.1}), r"must be finite and >= 0"),
-        (lambda: gx.piecewise_interpolate_schedule("cubic", 1.0), r"interpolate_type must be 'linear' or 'cosine'"),
-        (lambda: gx.join_schedules([gx.constant_schedule(1.0)] * 3, [10, 5]), r"boundaries must be non-decreasing; got 10 before 5"),
-        (lambda: gx.join_schedules([gx.constant_schedule(1.0)] * 3, [10]), r"one boundary fewer than schedules; got 3 schedules and 1"),
-        (lambda: gx.warmup_cosine_decay_schedule(0.0, 1.0, 100, 100), r"decay_steps .* must be > warmup_steps; got 100 <= 100"),
-        (lambda: gx.warmup_exponential_decay_schedule(0.0, 1.0, 10, 10, 0.0), r"warmup_exponential_decay_schedule\(decay_rate=0.0\)"),
+        (
+            lambda: gx.piecewise_interpolate_schedule("cubic", 1.0),
+            r"interpolate_type must be 'linear' or 'cosine'",
+        ),
+        (
+            lambda: gx.join_schedules([gx.constant_schedule(1.0)] * 3, [10, 5]),
+            r"boundaries must be non-decreasing; got 10 before 5",
+        ),
+        (
+            lambda: gx.join_schedules([gx.constant_schedule(1.0)] * 3, [10]),
+            r"one boundary fewer than schedules; got 3 schedules and 1",
+        ),
+        (
+            lambda: gx.warmup_cosine_decay_schedule(0.0, 1.0, 100, 100),
+            r"decay_steps .* must be > warmup_steps; got 100 <= 100",
+        ),
+        (
+            lambda: gx.warmup_exponential_decay_schedule(0.0, 1.0, 10, 10, 0.0),
+            r"warmup_exponential_decay_schedule\(decay_rate=0.0\)",
+        ),
         (lambda: gx.linear_onecycle_schedule(0, 1.0), r"transition_steps must be finite and > 0"),
-        (lambda: gx.linear_onecycle_schedule(100, 1.0, pct_start=0.5, pct_final=0.4), r"pct_final must be in \[0.5, 1\]"),
-        (lambda: gx.cosine_onecycle_schedule(100, 1.0, div_factor=0.0), r"div_factor must be in \(0"),
-        (lambda: gx.sgdr_schedule([dict(init_value=1.0, peak_value=1.0, warmup_steps=0)]), r"cycle 0 has no 'decay_steps'"),
+        (
+            lambda: gx.linear_onecycle_schedule(100, 1.0, pct_start=0.5, pct_final=0.4),
+            r"pct_final must be in \[0.5, 1\]",
+        ),
+        (
+            lambda: gx.cosine_onecycle_schedule(100, 1.0, div_factor=0.0),
+            r"div_factor must be in \(0",
+        ),
+        (
+            lambda: gx.sgdr_schedule([dict(init_value=1.0, peak_value=1.0, warmup_steps=0)]),
+            r"cycle 0 has no 'decay_steps'",
+        ),
         (lambda: gx.sgdr_schedule([]), r"at least one cycle"),
         (lambda: gx.cyclic_schedule(0.1, 1.0, 10, mode="sine"), r"mode must be one of"),
         (lambda: gx.cyclic_schedule(0.1, 1.0, 0), r"step_size_up must be finite and > 0"),
-        (lambda: gx.cyclic_schedule(0.1, 1.0, 10, mode="exp_range", gamma=0.0), r"gamma must be in \(0"),
+        (
+            lambda: gx.cyclic_schedule(0.1, 1.0, 10, mode="exp_range", gamma=0.0),
+            r"gamma must be in \(0",
+        ),
     ],
 )
 def test_errors(make, match):
