@@ -54,9 +54,11 @@ def as_count(count: ArrayLike) -> jax.Array:
             if jax.config.jax_enable_x64:
                 if arr.dtype == np.uint64 and arr.size and arr.max() > np.iinfo(np.int64).max:
                     arr = arr.astype(np.float64)
-            elif arr.size and (arr.max() > np.iinfo(np.int32).max or arr.min() < 0):
+            elif arr.size and (
+                arr.max() > np.iinfo(np.int32).max or arr.min() < np.iinfo(np.int32).min
+            ):
                 # uint32 holds big counts exactly; anything else becomes float32.
-                if arr.dtype.kind == "u" and arr.max() <= np.iinfo(np.uint32).max:
+                if arr.min() >= 0 and arr.max() <= np.iinfo(np.uint32).max:
                     arr = arr.astype(np.uint32)
                 else:
                     arr = arr.astype(np.float32)
@@ -95,13 +97,13 @@ def shift(c: jax.Array, b: float) -> jax.Array:
     if _is_int(c) and float(b).is_integer():
         bi = int(b)
         if bi == 0:
-            return c
+            return jnp.maximum(c, jnp.zeros((), c.dtype))
         if bi > jnp.iinfo(c.dtype).max:
             return jnp.zeros(c.shape, c.dtype)
         bc = jnp.asarray(bi, c.dtype)
         return jnp.where(c >= bc, c - bc, jnp.zeros((), c.dtype))
     f = c.astype(_float_like(c))
-    return jnp.maximum(f - b, 0)
+    return jnp.maximum(f - float(b), 0)
 
 
 def _float_like(c: jax.Array):
@@ -117,14 +119,14 @@ def since(c: jax.Array, b: float) -> jax.Array:
 
 def fraction(c: jax.Array, begin: float, length: float) -> jax.Array:
     """``clip((c - begin) / length, 0, 1)`` as a float array; ``length > 0``."""
-    return jnp.minimum(since(c, begin) / length, 1)
+    return jnp.minimum(since(c, begin) / float(length), 1)
 
 
 def floor_div(s: jax.Array, n: float) -> jax.Array:
     """``floor(s / n)`` for a non-negative ``s`` from ``shift``, exact for integers."""
     if _is_int(s) and float(n).is_integer() and int(n) <= jnp.iinfo(s.dtype).max:
         return (s // jnp.asarray(int(n), s.dtype)).astype(_float_dtype())
-    return jnp.floor(s.astype(_float_like(s)) / n)
+    return jnp.floor(s.astype(_float_like(s)) / float(n))
 
 
 def out_dtype(*values: ArrayLike):
@@ -444,7 +446,7 @@ def exponential_decay(
         if staircase:
             p = floor_div(s, transition_steps)
         else:
-            p = s.astype(_float_like(s)) / transition_steps
+            p = s.astype(_float_like(s)) / float(transition_steps)
         rate = jnp.asarray(decay_rate, dtype)
         v = init_value * rate ** _cast(p, dtype)
         if end_value is not None:

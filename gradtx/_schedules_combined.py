@@ -373,17 +373,22 @@ def cyclic_schedule(
 
     def schedule(count):
         t = shift(as_count(count), 0)
-        if jnp.issubdtype(t.dtype, jnp.integer) and isinstance(total, int):
+        if (
+            jnp.issubdtype(t.dtype, jnp.integer)
+            and isinstance(total, int)
+            and total <= jnp.iinfo(t.dtype).max
+        ):
             q = t // jnp.asarray(total, t.dtype)
             r = t - q * jnp.asarray(total, t.dtype)
         else:
             t = t.astype(jnp.promote_types(t.dtype, jnp.float32))
-            q = jnp.floor(t / total)
-            r = t - q * total
+            q = jnp.floor(t / float(total))
+            r = t - q * float(total)
         fdt = jnp.promote_types(dtype, jnp.float64 if jax.config.jax_enable_x64 else dtype)
         r, q, tf = r.astype(fdt), q.astype(fdt), t.astype(fdt)
-        rising = r <= up
-        h = jnp.where(rising, r / up, (total - r) / max(down, 1))  # r < L, so r > U needs L > U
+        rising = r <= float(up)
+        # r < L, so r > U only happens when L > U.
+        h = jnp.where(rising, r / float(up), (float(total) - r) / float(max(down, 1)))
         cycle = q + 1
         if scale_fn is not None:
             amp = scale_fn(cycle if scale_mode == "cycle" else tf)

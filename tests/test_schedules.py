@@ -417,3 +417,33 @@ def test_traced_step_arguments_are_rejected():
     # Traced *values* are fine.
     out = jax.jit(lambda v: gx.cosine_decay_schedule(v, 10)(5))(2.0)
     np.testing.assert_allclose(out, 1.0, rtol=1e-6)
+
+
+def test_without_x64_big_step_arguments_and_counts():
+    """Without x64 counts are int32/uint32/float32: step arguments past 2**31 must
+    still not overflow, and a Python int count past 2**31 still works."""
+    with jax.enable_x64(False):
+        scheds = [
+            gx.linear_schedule(1.0, 0.0, 2**33, 2**32),
+            gx.exponential_decay(1.0, 2**33, 0.5),
+            gx.cyclic_schedule(0.0, 1.0, 2**32),
+            gx.warmup_cosine_decay_schedule(0.0, 1.0, 2**32, 2**34),
+            gx.piecewise_constant_schedule(1.0, {2**31 + 3: 0.1}),
+            gx.join_schedules([gx.constant_schedule(1.0), gx.constant_schedule(2.0)], [2**33]),
+        ]
+        counts = jnp.asarray([2**31 + 2, 2**31 + 3, 2**32 - 1], jnp.uint32)
+        got = np.asarray(jax.jit(lambda c: jnp.stack([s(c) for s in scheds]))(counts))
+        big = [float(s(2**35)) for s in scheds]
+    half = (2**31 + 2) / 2**32
+    np.testing.assert_allclose(got[0], 1.0)
+    np.testing.assert_allclose(got[1], 0.5 ** (counts / 2**33), rtol=1e-6)
+    np.testing.assert_allclose(got[2], [half, half, 1.0], rtol=1e-6)
+    np.testing.assert_allclose(got[3], [half, half, 1.0], rtol=1e-6)
+    np.testing.assert_allclose(got[4], [1.0, 0.1, 0.1], rtol=1e-6)
+    np.testing.assert_allclose(got[5], 1.0)
+    np.testing.assert_allclose(big, [0.0, 0.0625, 0.0, 0.0, 0.1, 2.0], rtol=1e-6, atol=1e-7)
+
+
+def test_negative_counts_clamp_to_zero():
+    s = gx.warmup_cosine_decay_schedule(0.25, 1.0, 10, 20)
+    np.testing.assert_allclose(ev(s, [-5, 0]), [0.25, 0.25])
