@@ -165,6 +165,47 @@ from gradtx._trust import lars as lars
 from gradtx._trust import scale_by_param_block_norm as scale_by_param_block_norm
 from gradtx._trust import scale_by_param_block_rms as scale_by_param_block_rms
 from gradtx._trust import scale_by_trust_ratio as scale_by_trust_ratio
+# ---- end issue 3d ----
+
+
+# ---- issue 4a: schedules ----
+from gradtx._schedules import constant_schedule as constant_schedule
+from gradtx._schedules import cosine_decay_schedule as cosine_decay_schedule
+from gradtx._schedules import exponential_decay as exponential_decay
+from gradtx._schedules import join_schedules as join_schedules
+from gradtx._schedules import linear_schedule as linear_schedule
+from gradtx._schedules import piecewise_constant_schedule as piecewise_constant_schedule
+from gradtx._schedules import piecewise_interpolate_schedule as piecewise_interpolate_schedule
+from gradtx._schedules import polynomial_schedule as polynomial_schedule
+from gradtx._schedules_combined import cosine_onecycle_schedule as cosine_onecycle_schedule
+from gradtx._schedules_combined import cyclic_schedule as cyclic_schedule
+from gradtx._schedules_combined import linear_onecycle_schedule as linear_onecycle_schedule
+from gradtx._schedules_combined import sgdr_schedule as sgdr_schedule
+from gradtx._schedules_combined import warmup_constant_schedule as warmup_constant_schedule
+from gradtx._schedules_combined import warmup_cosine_decay_schedule as warmup_cosine_decay_schedule
+from gradtx._schedules_combined import (
+    warmup_exponential_decay_schedule as warmup_exponential_decay_schedule,
+)
+from gradtx._plateau import ReduceLROnPlateauState as ReduceLROnPlateauState
+from gradtx._plateau import reduce_on_plateau as reduce_on_plateau
+from gradtx._partition import ConditionallyMaskState as ConditionallyMaskState
+from gradtx._partition import ConditionallyTransformState as ConditionallyTransformState
+from gradtx._partition import MultiTransformState as MultiTransformState
+from gradtx._partition import PartitionState as PartitionState
+from gradtx._partition import conditionally_mask as conditionally_mask
+from gradtx._partition import conditionally_transform as conditionally_transform
+from gradtx._partition import flatten as flatten
+from gradtx._partition import freeze as freeze
+from gradtx._partition import labels_by_regex as labels_by_regex
+from gradtx._partition import mask_by_regex as mask_by_regex
+from gradtx._partition import multi_transform as multi_transform
+from gradtx._partition import partition as partition
+from gradtx._partition import selective_transform as selective_transform
+
+# ---- end issue 4a ----
+
+
+# ---- issue 4b: inject_hyperparams, tree_get/tree_set, wrappers, monitoring ----
 
 # ---- end issue 4b ----
 
