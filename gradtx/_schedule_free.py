@@ -392,7 +392,7 @@ def schedule_free_adamw(
         The transformation; its state is ``ScheduleFreeState``.
 
     References:
-        Defazio et al., The Road Less Scheduled, NeurIPS 2024, Algorithm 1.
+        Defazio et al., The Road Less Scheduled, NeurIPS 2024 (Schedule-Free AdamW).
 
     Example:
         >>> import gradtx

@@ -191,7 +191,7 @@ def scale_by_sophia(
     References:
         Liu, Li, Hall, Liang and Ma, Sophia: A Scalable Stochastic Second-order
         Optimizer for Language Model Pre-training, ICLR 2024,
-        https://arxiv.org/abs/2305.14342, Algorithm 3.
+        https://arxiv.org/abs/2305.14342.
     """
     _check_sophia_args(
         "scale_by_sophia", b1, b2, eps, gamma, clip_threshold, update_interval, mu_dtype,
