@@ -125,6 +125,19 @@ from gradtx._monitor import monitor as monitor
 
 # ---- end issue 3b ----
 # ---- issue 3c: muon, schedule_free, prodigy, sophia ----
+from gradtx._schedule_free import ScheduleFreeState as ScheduleFreeState
+from gradtx._schedule_free import schedule_free as schedule_free
+from gradtx._schedule_free import schedule_free_adamw as schedule_free_adamw
+from gradtx._schedule_free import schedule_free_eval_params as schedule_free_eval_params
+from gradtx._schedule_free import schedule_free_sgd as schedule_free_sgd
+from gradtx._prodigy import ProdigyState as ProdigyState
+from gradtx._prodigy import prodigy as prodigy
+from gradtx._sophia import HutchinsonState as HutchinsonState
+from gradtx._sophia import SophiaState as SophiaState
+from gradtx._sophia import hutchinson_estimator_diag_hessian as hutchinson_estimator_diag_hessian
+from gradtx._sophia import scale_by_sophia as scale_by_sophia
+from gradtx._sophia import sophia as sophia
+
 # ---- end issue 3c ----
 # ---- issue 3d: torch.optim equivalents ----
 from gradtx._nadam import ScaleByNadamState as ScaleByNadamState
