@@ -53,7 +53,7 @@ def _map_with_stats(where: str, f, n_out: int, updates, *stats):
             if diff is not None:
                 raise ValueError(f"{where}: {diff}; was the state built by this init?") from None
         raise
-    outs = [f(*xs) for xs in zip(leaves, *rest)]
+    outs = [f(*xs) for xs in zip(leaves, *rest, strict=True)]
     return tuple(treedef.unflatten([o[k] for o in outs]) for k in range(n_out))
 
 
@@ -118,7 +118,7 @@ def scale_by_factored_rms(
     decay_rate)``, by default ``1 - (t - step_offset + 1) ** -decay_rate``,
     computed in float32):
         s_t = |g_t|^2 + epsilon
-        factored leaf, axes (r, c) = (second largest, largest):
+        factored leaf, "rows" r = its second largest axis, "columns" c = its largest:
             R_t = beta_t * R_{t-1} + (1 - beta_t) * mean_c(s_t)     (``v_row``)
             C_t = beta_t * C_{t-1} + (1 - beta_t) * mean_r(s_t)     (``v_col``)
             u_t = g_t * (R_t / mean(R_t)) ** -1/2 * C_t ** -1/2
@@ -152,9 +152,9 @@ def scale_by_factored_rms(
     Example:
         >>> import gradtx, jax.numpy as jnp
         >>> tx = gradtx.scale_by_factored_rms(min_dim_size_to_factor=2)
-        >>> state = tx.init({"w": jnp.ones((3, 2))})
+        >>> state = tx.init({"w": jnp.ones((2, 3))})
         >>> state.v_row["w"].shape, state.v_col["w"].shape
-        ((3,), (2,))
+        ((2,), (3,))
     """
     fn = "scale_by_factored_rms"
     check_nonnegative(fn, "decay_rate", decay_rate)
