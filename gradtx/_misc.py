@@ -273,7 +273,7 @@ def add_noise(
         keys = jax.random.split(sample_key, len(leaves))
         noisy = [
             (g + std * jax.random.normal(k, jnp.shape(g), jnp.asarray(g).dtype)).astype(g.dtype)
-            for g, k in zip(leaves, keys)
+            for g, k in zip(leaves, keys, strict=True)
         ]
         return treedef.unflatten(noisy), AddNoiseState(count=count, rng_key=next_key)
 

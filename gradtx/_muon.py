@@ -315,7 +315,7 @@ def scale_by_muon(
         with_path, treedef = jax.tree_util.tree_flatten_with_path(updates)
         mus = treedef.flatten_up_to(state.mu)
         outs, new_mus = [], []
-        for (path, g), m, d in zip(with_path, mus, dims):
+        for (path, g), m, d in zip(with_path, mus, dims, strict=True):
             axes = _matrix_axes(fn, jax.tree_util.keystr(path) or "<root>", g.shape, d)
             new_m = (1 - beta) * g + beta * m
             if nesterov:
@@ -352,7 +352,7 @@ def _scale_by_shape(weight_dimension_numbers, consistent_rms) -> GradientTransfo
         dims = _leaf_dims("muon", weight_dimension_numbers, updates)
         with_path, treedef = jax.tree_util.tree_flatten_with_path(updates)
         outs = []
-        for (path, u), d in zip(with_path, dims):
+        for (path, u), d in zip(with_path, dims, strict=True):
             _, red, out = _matrix_axes("muon", jax.tree_util.keystr(path), u.shape, d)
             fan_in = math.prod(u.shape[a] for a in red)
             fan_out = math.prod(u.shape[a] for a in out)
