@@ -123,6 +123,25 @@ from gradtx._momentum import trace as trace
 from gradtx._monitor import MonitorState as MonitorState
 from gradtx._monitor import monitor as monitor
 
+from gradtx._factored import FactoredState as FactoredState
+from gradtx._factored import ScaleBySM3State as ScaleBySM3State
+from gradtx._factored import adafactor as adafactor
+from gradtx._factored import scale_by_factored_rms as scale_by_factored_rms
+from gradtx._factored import scale_by_sm3 as scale_by_sm3
+from gradtx._factored import sm3 as sm3
+from gradtx._misc import AddNoiseState as AddNoiseState
+from gradtx._misc import NonNegativeParamsState as NonNegativeParamsState
+from gradtx._misc import ZeroNansState as ZeroNansState
+from gradtx._misc import add_noise as add_noise
+from gradtx._misc import keep_params_nonnegative as keep_params_nonnegative
+from gradtx._misc import noisy_sgd as noisy_sgd
+from gradtx._misc import polyak_sgd as polyak_sgd
+from gradtx._misc import scale_by_polyak as scale_by_polyak
+from gradtx._misc import zero_nans as zero_nans
+from gradtx._muon import MuonDimensionNumbers as MuonDimensionNumbers
+from gradtx._muon import MuonState as MuonState
+from gradtx._muon import muon as muon
+from gradtx._muon import scale_by_muon as scale_by_muon
 # ---- end issue 3b ----
 # ---- issue 3c: muon, schedule_free, prodigy, sophia ----
 from gradtx._schedule_free import ScheduleFreeState as ScheduleFreeState
