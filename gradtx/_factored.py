@@ -10,12 +10,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gradtx._base import EmptyState, GradientTransformation, ScalarOrSchedule, chain, identity
+from gradtx._base import GradientTransformation, ScalarOrSchedule, chain, identity
 from gradtx._masking import add_decayed_weights
 from gradtx._momentum import EmaState, ema
 from gradtx._numerics import canonicalize_dtype, safe_increment, zero_count
 from gradtx._scaling import scale, scale_by_learning_rate
 from gradtx._tree import abs_sq, first_difference, zip_map
+from gradtx._trust import clip_by_block_rms, scale_by_param_block_rms
 from gradtx._validate import (
     check_decay,
     check_dtype,
@@ -214,90 +215,6 @@ def scale_by_factored_rms(
         )
 
     return GradientTransformation(init, update)
-
-
-def clip_by_block_rms(threshold: float | jax.Array) -> GradientTransformation:
-    """Shrink each leaf so that its root mean square is at most ``threshold``. Stateless.
-
-    Update rule (per leaf, a "block"):
-        u = g / max(1, rms(g) / threshold),   rms(g) = sqrt(mean(|g|^2))
-
-    Args:
-        threshold: > 0 (Adafactor uses 1).
-    """
-    check_positive("clip_by_block_rms", "threshold", threshold)
-
-    def leaf(g):
-        denom = jnp.maximum(1.0, jnp.sqrt(_mean_square(g)) / threshold)
-        return (g / denom).astype(g.dtype)
-
-    def init(params):
-        del params
-        return EmptyState()
-
-    def update(updates, state, params=None, **extra_args):
-        del params, extra_args
-        return jax.tree.map(leaf, updates), state
-
-    return GradientTransformation(init, update)
-
-
-def _safe_rms(p: jax.Array, min_scale) -> jax.Array:
-    # max(rms(p), min_scale), with a zero (not NaN) derivative when rms <= min_scale.
-    rms = jnp.sqrt(_mean_square(p))
-    small = rms <= min_scale
-    p = jnp.where(small, jnp.ones_like(p), p)
-    return jnp.where(small, min_scale, jnp.sqrt(_mean_square(p)))
-
-
-def _safe_norm(p: jax.Array, min_scale) -> jax.Array:
-    norm = jnp.sqrt(jnp.sum(abs_sq(p)))
-    small = norm <= min_scale
-    p = jnp.where(small, jnp.ones_like(p), p)
-    return jnp.where(small, min_scale, jnp.sqrt(jnp.sum(abs_sq(p))))
-
-
-def _scale_by_param_block(fn: str, measure, min_scale) -> GradientTransformation:
-    check_nonnegative(fn, "min_scale", min_scale)
-
-    def init(params):
-        del params
-        return EmptyState()
-
-    def update(updates, state, params=None, **extra_args):
-        del extra_args
-        if params is None:
-            raise ValueError(f"gradtx.{fn}: update needs params (pass params= to update).")
-        new = zip_map(
-            f"gradtx.{fn}",
-            lambda g, p: (g * measure(p, min_scale)).astype(g.dtype),
-            updates=updates,
-            params=params,
-        )
-        return new, state
-
-    return GradientTransformation(init, update)
-
-
-def scale_by_param_block_rms(min_scale: float | jax.Array = 1e-3) -> GradientTransformation:
-    """Multiply each leaf's update by the root mean square of its param. Stateless.
-
-    Update rule (per leaf):
-        u = g * max(rms(p), min_scale)
-
-    Makes the step relative to the scale of the weights (Adafactor's
-    ``multiply_by_parameter_scale``). Needs params.
-    """
-    return _scale_by_param_block("scale_by_param_block_rms", _safe_rms, min_scale)
-
-
-def scale_by_param_block_norm(min_scale: float | jax.Array = 1e-3) -> GradientTransformation:
-    """Multiply each leaf's update by the Euclidean norm of its param. Stateless.
-
-    Update rule (per leaf):
-        u = g * max(||p||_2, min_scale)
-    """
-    return _scale_by_param_block("scale_by_param_block_norm", _safe_norm, min_scale)
 
 
 def _adafactor_momentum(momentum, dtype) -> GradientTransformation:
