@@ -120,8 +120,8 @@ from gradtx._momentum import TraceState as TraceState
 from gradtx._momentum import ema as ema
 from gradtx._momentum import sgd as sgd
 from gradtx._momentum import trace as trace
-from gradtx._monitor import MonitorState as MonitorState
-from gradtx._monitor import monitor as monitor
+from gradtx._monitor import MonitoredChainState as MonitoredChainState
+from gradtx._monitor import monitored_chain as monitored_chain
 
 from gradtx._factored import FactoredState as FactoredState
 from gradtx._factored import ScaleBySM3State as ScaleBySM3State

@@ -13,8 +13,8 @@ from gradtx._numerics import safe_increment, zero_count
 from gradtx._state_tools import tree_get_all_with_path
 
 
-class MonitorState(NamedTuple):
-    """State of ``monitor``: statistics of the last step (float32 scalars).
+class MonitoredChainState(NamedTuple):
+    """State of ``monitored_chain``: statistics of the last step (float32 scalars).
 
     Attributes:
         count: int32 number of updates so far.
@@ -50,10 +50,10 @@ def _injected_learning_rate(state: Any) -> jax.Array | None:
     return found[0] if len(found) == 1 else None
 
 
-def monitor(*transforms: GradientTransformation) -> GradientTransformation:
+def monitored_chain(*transforms: GradientTransformation) -> GradientTransformation:
     """Apply ``transforms`` in a chain and record the step's statistics in the state.
 
-    ``monitor(clip_by_global_norm(1.0), inject_hyperparams(adam)(learning_rate=1e-3))``
+    ``monitored_chain(clip_by_global_norm(1.0), inject_hyperparams(adam)(learning_rate=1e-3))``
     behaves exactly like the ``chain`` of the same stages (the updates are
     bit-identical), and after each update its state holds the gradient norm
     before and after clipping, the update norm, the learning rate and whether a
@@ -71,11 +71,11 @@ def monitor(*transforms: GradientTransformation) -> GradientTransformation:
             clipping stage separately to see the norm after clipping.
 
     Returns:
-        The transformation; its state is ``MonitorState``.
+        The transformation; its state is ``MonitoredChainState``.
 
     Example:
         >>> import gradtx, jax.numpy as jnp
-        >>> opt = gradtx.monitor(gradtx.clip_by_global_norm(1.0), gradtx.sgd(0.1))
+        >>> opt = gradtx.monitored_chain(gradtx.clip_by_global_norm(1.0), gradtx.sgd(0.1))
         >>> state = opt.init(jnp.zeros(2))
         >>> u, state = opt.update(jnp.array([3.0, 4.0]), state)
         >>> float(gradtx.tree_get(state, "grad_norm")), float(state.clipped_grad_norm)
@@ -84,7 +84,7 @@ def monitor(*transforms: GradientTransformation) -> GradientTransformation:
         0.1
     """
     if not transforms:
-        raise TypeError("gradtx.monitor(): give at least one transformation to monitor.")
+        raise TypeError("gradtx.monitored_chain(): give at least one transformation to monitor.")
     chain(*transforms)  # same argument checks and messages as chain
     txs = tuple(with_extra_args_support(GradientTransformation(*t)) for t in transforms)
     single = len(txs) == 1
@@ -92,7 +92,7 @@ def monitor(*transforms: GradientTransformation) -> GradientTransformation:
     def init(params):
         zero = jnp.zeros((), jnp.float32)
         inner = txs[0].init(params) if single else tuple(t.init(params) for t in txs)
-        return MonitorState(
+        return MonitoredChainState(
             count=zero_count(),
             grad_norm=zero,
             clipped_grad_norm=zero,
@@ -107,8 +107,8 @@ def monitor(*transforms: GradientTransformation) -> GradientTransformation:
         states = (state.inner_state,) if single else state.inner_state
         if len(states) != len(txs):
             raise ValueError(
-                f"gradtx.monitor(): state has {len(states)} stage states but there are "
-                f"{len(txs)} stages; was the state built by this monitor's init?"
+                f"gradtx.monitored_chain(): state has {len(states)} stage states but there are "
+                f"{len(txs)} stages; was the state built by this monitored_chain's init?"
             )
         new_states = []
         last_in_norm = grad_norm
@@ -123,7 +123,7 @@ def monitor(*transforms: GradientTransformation) -> GradientTransformation:
         if lr is None:
             safe = jnp.where(last_in_norm > 0, last_in_norm, 1.0)
             lr = jnp.where(last_in_norm > 0, update_norm / safe, 0.0)
-        return updates, MonitorState(
+        return updates, MonitoredChainState(
             count=safe_increment(state.count),
             grad_norm=grad_norm,
             clipped_grad_norm=last_in_norm,

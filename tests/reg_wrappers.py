@@ -1,4 +1,4 @@
-"""Registry entries for inject_hyperparams, the wrappers and monitor (issue 4b)."""
+"""Registry entries for inject_hyperparams, the wrappers and monitored_chain (issue 4b)."""
 
 from __future__ import annotations
 
@@ -92,13 +92,13 @@ ENTRIES = [
         optimizer=True,
     ),
     Entry(
-        "monitor",
-        lambda: gx.monitor(
+        "monitored_chain",
+        lambda: gx.monitored_chain(
             gx.clip_by_global_norm(1.0), gx.inject_hyperparams(gx.adam)(learning_rate=0.01)
         ),
         optimizer=True,
     ),
     Entry(
-        "monitor_guarded", lambda: gx.monitor(gx.apply_if_finite(gx.sgd(0.1), 2)), optimizer=True
+        "monitored_chain_guarded", lambda: gx.monitored_chain(gx.apply_if_finite(gx.sgd(0.1), 2)), optimizer=True
     ),
 ]

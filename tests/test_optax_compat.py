@@ -39,6 +39,13 @@ def _public_callables():
 
 NAMES = _public_callables()
 
+# Defaults that differ on purpose, each documented in the gradtx docstring.
+DOCUMENTED_DEFAULT_DIFFERENCES = {
+    # None builds the default Hutchinson estimator at call time (optax builds one
+    # shared object as the default value).
+    ("sophia", "hessian_diagonal_fn"),
+}
+
 
 def _same_default(a, b):
     if a is b:
@@ -72,7 +79,7 @@ def test_signature_matches_optax(name):
         q = ours[pname]
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
             assert q.kind in (q.POSITIONAL_ONLY, q.POSITIONAL_OR_KEYWORD), (name, pname)
-        if p.default is not p.empty:
+        if p.default is not p.empty and (name, pname) not in DOCUMENTED_DEFAULT_DIFFERENCES:
             assert _same_default(q.default, p.default), (
                 f"gradtx.{name}({pname}=...) default {q.default!r} != optax's {p.default!r}"
             )

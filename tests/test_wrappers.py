@@ -1,4 +1,4 @@
-"""MultiSteps, apply_every, apply_if_finite, skip_spikes, lookahead and monitor."""
+"""MultiSteps, apply_every, apply_if_finite, skip_spikes, lookahead and monitored_chain."""
 
 from __future__ import annotations
 
@@ -280,13 +280,13 @@ def test_lookahead_reset_state_and_optax_parity():
     _equal(ours, ref)
 
 
-# ---------------------------------------------------------------- monitor
+# ---------------------------------------------------------------- monitored_chain
 
 
 def test_monitor_records_norms_lr_and_skips():
     lr = 0.05
     stages = (gx.clip_by_global_norm(1.0), gx.inject_hyperparams(gx.sgd)(learning_rate=lr))
-    opt = gx.monitor(*stages)
+    opt = gx.monitored_chain(*stages)
     params = {"w": jnp.zeros(2, jnp.bfloat16)}
     s = opt.init(params)
     g = {"w": jnp.asarray([3.0, 4.0], jnp.bfloat16)}
@@ -304,23 +304,23 @@ def test_monitor_records_norms_lr_and_skips():
         getattr(s, f).dtype == jnp.float32 for f in ("grad_norm", "update_norm", "effective_lr")
     )
 
-    plain = gx.monitor(gx.sgd(0.1, momentum=0.0))
+    plain = gx.monitored_chain(gx.sgd(0.1, momentum=0.0))
     step = jax.jit(plain.update)
     u, s = step({"w": jnp.asarray([3.0, 4.0])}, plain.init({"w": jnp.zeros(2)}))
     assert float(s.effective_lr) == pytest.approx(0.1) and float(s.clipped_grad_norm) == 5.0
     _, s = step({"w": jnp.zeros(2)}, s)
     assert float(s.effective_lr) == 0.0
 
-    guarded = gx.chain(gx.monitor(gx.apply_if_finite(gx.sgd(0.1), 3)))  # nested in a chain
+    guarded = gx.chain(gx.monitored_chain(gx.apply_if_finite(gx.sgd(0.1), 3)))  # nested in a chain
     s = guarded.init({"w": jnp.zeros(2)})
     step = jax.jit(guarded.update)
     _, s = step({"w": jnp.asarray([jnp.nan, 1.0])}, s)
     assert bool(gx.tree_get(s, "skipped"))
     _, s = step({"w": jnp.ones(2)}, s)
     assert not bool(gx.tree_get(s, "skipped"))
-    spikes = gx.monitor(gx.skip_spikes(gx.sgd(0.1), metric="loss"))
+    spikes = gx.monitored_chain(gx.skip_spikes(gx.sgd(0.1), metric="loss"))
     s = spikes.init({"w": jnp.zeros(2)})
     _, s = jax.jit(spikes.update)({"w": jnp.ones(2)}, s, value=jnp.nan)
     assert bool(s.skipped) and int(s.count) == 1
     with pytest.raises(TypeError, match="at least one transformation"):
-        gx.monitor()
+        gx.monitored_chain()
