@@ -207,10 +207,7 @@ def test_muon_matches_numpy_reference():
     tx = gx.muon(0.02, weight_decay=0.1, adam_weight_decay=0.01)
     ref = _np_muon(params, grads, 0.02, 0.1, 0.01)
     ps = _run(tx, grads, params)
-    _check_against(ps, ref, keys=("w", "k"))
-    # gradtx's Adam computes 1 - b2**t in float32 even for float64 params (see
-    # _numerics.bias_correction_factor): ~1e-5 relative at t = 1.
-    _check_against(ps, ref, rtol=1e-4, atol=1e-8, keys=("b",))
+    _check_against(ps, ref)
 
 
 # ---------------------------------------------------------------------------
@@ -373,10 +370,8 @@ def test_muon_parity_with_optax():
     dims = {"w": mdn(), "k": mdn((0, 1), 2), "b": None, "s": None}
     a, b = _parity(gx.muon(0.02), optax.contrib.muon(0.02, muon_weight_dimension_numbers=dims))
     _assert_close(a, b, PAR_ATOL, keys=("w", "k"))
-    # The AdamW leaves: gradtx's Adam computes 1 - b2**t in float32 even for
-    # float64 params (see _numerics.bias_correction_factor), a 1e-5 relative
-    # difference at t = 1 that optax under x64 does not have.
-    _assert_close(a, b, 5e-5, keys=("b", "s"))
+    # The AdamW leaves: the same float64 arithmetic as optax.
+    _assert_close(a, b, 1e-15, keys=("b", "s"))
 
 
 def test_muon_options_parity_with_optax():
@@ -392,7 +387,7 @@ def test_muon_options_parity_with_optax():
     keys = ("w", "b")
     a, b = _parity(gx.muon(0.02, **kw), optax.contrib.muon(0.02, **kw), keys)
     _assert_close(a, b, PAR_ATOL, keys=("w",))
-    _assert_close(a, b, 5e-5, keys=("b",))
+    _assert_close(a, b, 1e-15, keys=("b",))
 
 
 def test_muon_preconditionings_match_optax():

@@ -328,7 +328,7 @@ def _parity_loss(params):
 
 
 def _trajectories(tx_a, tx_b, steps=100):
-    with jax.enable_x64(False):  # as users run them; see test_trajectory_matches_optax
+    with jax.enable_x64(False):  # as users run them
         return _trajectories_x32(tx_a, tx_b, steps)
 
 
@@ -378,18 +378,30 @@ PARITY = {
 }
 
 
+# Parity tolerance per entry: bitwise unless listed. This chain's float32 results
+# differ from optax's by a few ulp (4e-7 absolute on params of size ~1 after 100 steps).
+PARITY_TOL = {"centralize_agc_block_rms_block_norm": 1e-6}
+
+
 @pytest.mark.parametrize("name", list(PARITY))
 def test_trajectory_matches_optax(name):
     ours, theirs = _trajectories(PARITY[name](gx), PARITY[name](optax))
+    tol = PARITY_TOL.get(name, 0.0)
     for k in SHAPES:
-        # Same formulas in the same order: equal to float32 rounding. (With x64
-        # enabled, lamb drifts by ~1e-4 over 100 steps: gradtx computes Adam's
-        # bias correction in float32, optax in float64 then casts.)
         np.testing.assert_allclose(
-            np.asarray(ours[k]), np.asarray(theirs[k]), rtol=1e-6, atol=1e-6, err_msg=k
+            np.asarray(ours[k]), np.asarray(theirs[k]), rtol=tol, atol=tol, err_msg=k
         )
     moved = max(float(jnp.max(jnp.abs(ours[k][-1] - ours[k][0]))) for k in SHAPES)
     assert moved > 1e-2, "the trajectory barely moved; the parity check would be vacuous"
+
+
+def test_lamb_trajectory_matches_optax_with_x64_enabled():
+    # float32 params with x64 on: both libraries take Adam's bias correction
+    # 1 - b**t in float64 and cast it, so the trajectories are still bitwise equal.
+    ours, theirs = _trajectories_x32(PARITY["lamb"](gx), PARITY["lamb"](optax), 100)
+    for k in SHAPES:
+        assert ours[k].dtype == jnp.float32
+        np.testing.assert_array_equal(np.asarray(ours[k]), np.asarray(theirs[k]), err_msg=k)
 
 
 # ---------------------------------------------------------------------------

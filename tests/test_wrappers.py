@@ -85,14 +85,15 @@ def test_multisteps_sum_schedule_and_skip():
         jax.eval_shape(bad.update, grads[0], bad.init(_p0()))
 
 
-def test_multisteps_matches_optax():
+@pytest.mark.parametrize(
+    "inner", [lambda m: m.sgd(0.1, 0.9), lambda m: m.adam(0.1)], ids=["sgd", "adam"]
+)
+def test_multisteps_matches_optax(inner):
     grads = _grads(30)
     # Same float ops as optax; XLA fuses the two programs differently (gradtx runs the
     # inner optimizer under lax.cond), which may move a result by an ulp.
-    ours = run_updates(gx.MultiSteps(gx.sgd(0.1, 0.9), 3).gradient_transformation(), grads, _p0())
-    ref = run_updates(
-        optax.MultiSteps(optax.sgd(0.1, 0.9), 3).gradient_transformation(), grads, _p0()
-    )
+    ours = run_updates(gx.MultiSteps(inner(gx), 3).gradient_transformation(), grads, _p0())
+    ref = run_updates(optax.MultiSteps(inner(optax), 3).gradient_transformation(), grads, _p0())
     ulps = np.abs(np.asarray(ours["w"]) - np.asarray(ref["w"])) / np.spacing(np.asarray(ref["w"]))
     assert ulps.max() <= 2
 
@@ -142,12 +143,15 @@ def test_apply_if_finite_skips_nan_steps():
         gx.apply_if_finite(gx.sgd(0.1), -1)
 
 
-def test_apply_if_finite_matches_optax():
+@pytest.mark.parametrize(
+    "inner", [lambda m: m.sgd(0.1, 0.9), lambda m: m.adam(0.1)], ids=["sgd", "adam"]
+)
+def test_apply_if_finite_matches_optax(inner):
     grads = _grads(20)
     for t in (3, 4, 11):
         grads[t] = {"w": grads[t]["w"].at[1].set(jnp.inf)}
-    ours = run_updates(gx.apply_if_finite(gx.sgd(0.1, 0.9), 2), grads, _p0())
-    ref = run_updates(optax.apply_if_finite(optax.sgd(0.1, 0.9), 2), grads, _p0())
+    ours = run_updates(gx.apply_if_finite(inner(gx), 2), grads, _p0())
+    ref = run_updates(optax.apply_if_finite(inner(optax), 2), grads, _p0())
     _equal(ours, ref)
     assert np.all(np.isfinite(np.asarray(ours["w"])))
 
@@ -273,11 +277,10 @@ def test_lookahead_reset_state_and_optax_parity():
     assert float(jnp.abs(gx.tree_get(s.fast_state, "mu")["w"]).sum()) == 0.0
     grads = _grads(30)
     p0 = gx.LookaheadParams.init_synced(_p0())
-    ours = run_updates(gx.lookahead(gx.sgd(0.05, 0.9), 4, 0.5), grads, p0)
-    ref = run_updates(
-        optax.lookahead(optax.sgd(0.05, 0.9), 4, 0.5), grads, optax.LookaheadParams(*p0)
-    )
-    _equal(ours, ref)
+    for inner in (lambda m: m.sgd(0.05, 0.9), lambda m: m.adam(0.05)):
+        ours = run_updates(gx.lookahead(inner(gx), 4, 0.5), grads, p0)
+        ref = run_updates(optax.lookahead(inner(optax), 4, 0.5), grads, optax.LookaheadParams(*p0))
+        _equal(ours, ref)
 
 
 # ---------------------------------------------------------------- monitored_chain
