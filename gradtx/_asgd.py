@@ -8,10 +8,10 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._base import GradientTransformation, OptState, Params, ScalarOrSchedule
-from gradtx._coupling import as_scalar, require_params, scalar_dtype
+from gradtx._coupling import as_scalar, scalar_dtype
 from gradtx._numerics import safe_increment, zero_count
 from gradtx._tree import tree_zeros_like, zip_map
-from gradtx._validate import check_learning_rate, check_nonnegative
+from gradtx._validate import check_learning_rate, check_nonnegative, require_params
 
 
 class AsgdState(NamedTuple):

@@ -64,11 +64,6 @@ def with_weight_decay(
     return chain(add_decayed_weights(weight_decay), direction, lr)
 
 
-def require_params(fn: str, params: Any) -> None:
-    if params is None:
-        raise ValueError(f"gradtx.{fn}: update needs params (pass params= to update).")
-
-
 def as_scalar(x: Any) -> jax.Array:
     """A hyperparameter as a scalar array in at least the default float dtype."""
     x = jnp.asarray(x)

@@ -11,7 +11,7 @@ import numpy as np
 from gradtx._base import GradientTransformation, ScalarOrSchedule, with_extra_args_support
 from gradtx._numerics import safe_increment, zero_count
 from gradtx._tree import zip_map
-from gradtx._validate import check_range
+from gradtx._validate import check_range, require_params
 
 
 class MaskedNode(NamedTuple):
@@ -222,10 +222,7 @@ def add_decayed_weights(
     def update(updates, state, params=None, **extra_args):
         del extra_args
         wd = weight_decay(state.count) if callable(weight_decay) else weight_decay
-        if params is None:
-            raise ValueError(
-                "gradtx.add_decayed_weights: update needs params (pass params= to update)."
-            )
+        require_params("add_decayed_weights", params)
         new = zip_map(
             "gradtx.add_decayed_weights",
             lambda g, p: (g + wd * p).astype(g.dtype),

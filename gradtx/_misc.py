@@ -12,7 +12,7 @@ from gradtx._base import EmptyState, GradientTransformation, ScalarOrSchedule, c
 from gradtx._numerics import safe_increment, zero_count
 from gradtx._scaling import scale_by_learning_rate
 from gradtx._tree import abs_sq, zip_map
-from gradtx._validate import check_learning_rate, check_nonnegative, check_range
+from gradtx._validate import check_learning_rate, check_nonnegative, check_range, require_params
 
 # ---------------------------------------------------------------------------
 # Polyak step size
@@ -333,10 +333,7 @@ def keep_params_nonnegative() -> GradientTransformation:
 
     def update(updates, state, params=None, **extra_args):
         del extra_args
-        if params is None:
-            raise ValueError(
-                "gradtx.keep_params_nonnegative: update needs params (pass params= to update)."
-            )
+        require_params("keep_params_nonnegative", params)
 
         def leaf(u, p):
             if u is None or p is None:

@@ -27,6 +27,7 @@ from gradtx._validate import (
     check_learning_rate,
     check_nonnegative,
     check_positive,
+    require_params,
 )
 
 MaskOrFn = Any | Callable[[Any], Any]
@@ -34,11 +35,6 @@ MaskOrFn = Any | Callable[[Any], Any]
 # optax names the (empty) states of these stateless transformations; keep the names.
 ScaleByTrustRatioState = EmptyState
 AdaptiveGradClipState = EmptyState
-
-
-def _needs_params(fn: str, params) -> None:
-    if params is None:
-        raise ValueError(f"gradtx.{fn}: update needs params (pass params= to update).")
 
 
 def _floored(value, floor, x):
@@ -112,7 +108,7 @@ def scale_by_trust_ratio(
 
     def update(updates, state, params=None, **extra_args):
         del extra_args
-        _needs_params(fn, params)
+        require_params(fn, params)
 
         def leaf(g, p):
             pn = _floored(_l2, min_norm, p)
@@ -277,7 +273,7 @@ def _fromage_step(learning_rate: ScalarOrSchedule) -> GradientTransformation:
 
     def update(updates, state, params=None, **extra_args):
         del extra_args
-        _needs_params("fromage", params)
+        require_params("fromage", params)
         step, shrink = coefficients(state.count)
 
         def leaf(g, p):
@@ -365,7 +361,7 @@ def scale_by_param_block_norm(min_scale: float | jax.Array = 1e-3) -> GradientTr
 
     def update(updates, state, params=None, **extra_args):
         del extra_args
-        _needs_params(fn, params)
+        require_params(fn, params)
         leaf = lambda g, p: (g * _floored(_l2, min_scale, p)).astype(g.dtype)
         return zip_map(f"gradtx.{fn}", leaf, updates=updates, params=params), state
 
@@ -407,7 +403,7 @@ def scale_by_param_block_rms(min_scale: float | jax.Array = 1e-3) -> GradientTra
 
     def update(updates, state, params=None, **extra_args):
         del extra_args
-        _needs_params(fn, params)
+        require_params(fn, params)
         leaf = lambda g, p: (g * _floored(_rms, min_scale, p)).astype(g.dtype)
         return zip_map(f"gradtx.{fn}", leaf, updates=updates, params=params), state
 
@@ -577,7 +573,7 @@ def adaptive_grad_clip(
 
     def update(updates, state, params=None, **extra_args):
         del extra_args
-        _needs_params(fn, params)
+        require_params(fn, params)
 
         def leaf(g, p):
             axes = _unit_axes(fn, jnp.shape(g), axis)

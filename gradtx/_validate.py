@@ -109,3 +109,9 @@ def check_dtype(fn: str, name: str, value: Any) -> None:
 
 def is_finite_number(x: Any) -> bool:
     return isinstance(x, float | int) and math.isfinite(x)
+
+
+def require_params(fn: str, params: Any) -> None:
+    """Raise a clear ValueError when a transformation that reads params gets none."""
+    if params is None:
+        raise ValueError(f"gradtx.{fn}: update needs params (pass params= to update).")
