@@ -98,6 +98,12 @@ from gradtx._base import with_extra_args_support as with_extra_args_support
 from gradtx._clipping import clip as clip
 from gradtx._clipping import clip_by_global_norm as clip_by_global_norm
 from gradtx._clipping import global_norm as global_norm
+from gradtx._factored import FactoredState as FactoredState
+from gradtx._factored import ScaleBySM3State as ScaleBySM3State
+from gradtx._factored import adafactor as adafactor
+from gradtx._factored import scale_by_factored_rms as scale_by_factored_rms
+from gradtx._factored import scale_by_sm3 as scale_by_sm3
+from gradtx._factored import sm3 as sm3
 from gradtx._guards import ApplyIfFiniteState as ApplyIfFiniteState
 from gradtx._guards import SkipSpikesState as SkipSpikesState
 from gradtx._guards import apply_if_finite as apply_if_finite
@@ -115,20 +121,6 @@ from gradtx._masking import MaskedNode as MaskedNode
 from gradtx._masking import MaskedState as MaskedState
 from gradtx._masking import add_decayed_weights as add_decayed_weights
 from gradtx._masking import masked as masked
-from gradtx._momentum import EmaState as EmaState
-from gradtx._momentum import TraceState as TraceState
-from gradtx._momentum import ema as ema
-from gradtx._momentum import sgd as sgd
-from gradtx._momentum import trace as trace
-from gradtx._monitor import MonitoredChainState as MonitoredChainState
-from gradtx._monitor import monitored_chain as monitored_chain
-
-from gradtx._factored import FactoredState as FactoredState
-from gradtx._factored import ScaleBySM3State as ScaleBySM3State
-from gradtx._factored import adafactor as adafactor
-from gradtx._factored import scale_by_factored_rms as scale_by_factored_rms
-from gradtx._factored import scale_by_sm3 as scale_by_sm3
-from gradtx._factored import sm3 as sm3
 from gradtx._misc import AddNoiseState as AddNoiseState
 from gradtx._misc import NonNegativeParamsState as NonNegativeParamsState
 from gradtx._misc import ZeroNansState as ZeroNansState
@@ -138,24 +130,17 @@ from gradtx._misc import noisy_sgd as noisy_sgd
 from gradtx._misc import polyak_sgd as polyak_sgd
 from gradtx._misc import scale_by_polyak as scale_by_polyak
 from gradtx._misc import zero_nans as zero_nans
+from gradtx._momentum import EmaState as EmaState
+from gradtx._momentum import TraceState as TraceState
+from gradtx._momentum import ema as ema
+from gradtx._momentum import sgd as sgd
+from gradtx._momentum import trace as trace
+from gradtx._monitor import MonitoredChainState as MonitoredChainState
+from gradtx._monitor import monitored_chain as monitored_chain
 from gradtx._muon import MuonDimensionNumbers as MuonDimensionNumbers
 from gradtx._muon import MuonState as MuonState
 from gradtx._muon import muon as muon
 from gradtx._muon import scale_by_muon as scale_by_muon
-# ---- end issue 3b ----
-# ---- issue 3c: muon, schedule_free, prodigy, sophia ----
-from gradtx._schedule_free import ScheduleFreeState as ScheduleFreeState
-from gradtx._schedule_free import schedule_free as schedule_free
-from gradtx._schedule_free import schedule_free_adamw as schedule_free_adamw
-from gradtx._schedule_free import schedule_free_eval_params as schedule_free_eval_params
-from gradtx._schedule_free import schedule_free_sgd as schedule_free_sgd
-from gradtx._prodigy import ProdigyState as ProdigyState
-from gradtx._prodigy import prodigy as prodigy
-from gradtx._sophia import HutchinsonState as HutchinsonState
-from gradtx._sophia import SophiaState as SophiaState
-from gradtx._sophia import hutchinson_estimator_diag_hessian as hutchinson_estimator_diag_hessian
-from gradtx._sophia import scale_by_sophia as scale_by_sophia
-from gradtx._sophia import sophia as sophia
 
 # ---- end issue 3c ----
 # ---- issue 3d: torch.optim equivalents ----
@@ -163,6 +148,23 @@ from gradtx._nadam import ScaleByNadamState as ScaleByNadamState
 from gradtx._nadam import scale_by_nadam as scale_by_nadam
 from gradtx._numerics import safe_increment as safe_increment
 from gradtx._numerics import safe_int32_increment as safe_int32_increment
+from gradtx._partition import ConditionallyMaskState as ConditionallyMaskState
+from gradtx._partition import ConditionallyTransformState as ConditionallyTransformState
+from gradtx._partition import MultiTransformState as MultiTransformState
+from gradtx._partition import PartitionState as PartitionState
+from gradtx._partition import conditionally_mask as conditionally_mask
+from gradtx._partition import conditionally_transform as conditionally_transform
+from gradtx._partition import flatten as flatten
+from gradtx._partition import freeze as freeze
+from gradtx._partition import labels_by_regex as labels_by_regex
+from gradtx._partition import mask_by_regex as mask_by_regex
+from gradtx._partition import multi_transform as multi_transform
+from gradtx._partition import partition as partition
+from gradtx._partition import selective_transform as selective_transform
+from gradtx._plateau import ReduceLROnPlateauState as ReduceLROnPlateauState
+from gradtx._plateau import reduce_on_plateau as reduce_on_plateau
+from gradtx._prodigy import ProdigyState as ProdigyState
+from gradtx._prodigy import prodigy as prodigy
 from gradtx._radam import radam as radam
 from gradtx._radam import scale_by_radam as scale_by_radam
 from gradtx._rprop import ScaleByRpropState as ScaleByRpropState
@@ -173,33 +175,15 @@ from gradtx._scaling import scale as scale
 from gradtx._scaling import scale_by_learning_rate as scale_by_learning_rate
 from gradtx._scaling import scale_by_schedule as scale_by_schedule
 
-# ---- end issue 3a ----
-# ---- issue 3b: sign, trust-ratio, factored and misc transforms ----
-from gradtx._sign import ScaleByLionState as ScaleByLionState
-from gradtx._sign import lion as lion
-from gradtx._sign import scale_by_lion as scale_by_lion
-from gradtx._sign import scale_by_sign as scale_by_sign
-from gradtx._sign import sign_sgd as sign_sgd
-from gradtx._sign import signum as signum
-from gradtx._state_tools import NamedTupleKey as NamedTupleKey
-from gradtx._state_tools import tree_get as tree_get
-from gradtx._state_tools import tree_get_all_with_path as tree_get_all_with_path
-from gradtx._state_tools import tree_set as tree_set
-from gradtx._trust import AdaptiveGradClipState as AdaptiveGradClipState
-from gradtx._trust import FromageState as FromageState
-from gradtx._trust import ScaleByTrustRatioState as ScaleByTrustRatioState
-from gradtx._trust import adaptive_grad_clip as adaptive_grad_clip
-from gradtx._trust import centralize as centralize
-from gradtx._trust import clip_by_block_rms as clip_by_block_rms
-from gradtx._trust import fromage as fromage
-from gradtx._trust import lamb as lamb
-from gradtx._trust import lars as lars
-from gradtx._trust import scale_by_param_block_norm as scale_by_param_block_norm
-from gradtx._trust import scale_by_param_block_rms as scale_by_param_block_rms
-from gradtx._trust import scale_by_trust_ratio as scale_by_trust_ratio
+# ---- end issue 3b ----
+# ---- issue 3c: muon, schedule_free, prodigy, sophia ----
+from gradtx._schedule_free import ScheduleFreeState as ScheduleFreeState
+from gradtx._schedule_free import schedule_free as schedule_free
+from gradtx._schedule_free import schedule_free_adamw as schedule_free_adamw
+from gradtx._schedule_free import schedule_free_eval_params as schedule_free_eval_params
+from gradtx._schedule_free import schedule_free_sgd as schedule_free_sgd
+
 # ---- end issue 3d ----
-
-
 # ---- issue 4a: schedules ----
 from gradtx._schedules import constant_schedule as constant_schedule
 from gradtx._schedules import cosine_decay_schedule as cosine_decay_schedule
@@ -218,21 +202,36 @@ from gradtx._schedules_combined import warmup_cosine_decay_schedule as warmup_co
 from gradtx._schedules_combined import (
     warmup_exponential_decay_schedule as warmup_exponential_decay_schedule,
 )
-from gradtx._plateau import ReduceLROnPlateauState as ReduceLROnPlateauState
-from gradtx._plateau import reduce_on_plateau as reduce_on_plateau
-from gradtx._partition import ConditionallyMaskState as ConditionallyMaskState
-from gradtx._partition import ConditionallyTransformState as ConditionallyTransformState
-from gradtx._partition import MultiTransformState as MultiTransformState
-from gradtx._partition import PartitionState as PartitionState
-from gradtx._partition import conditionally_mask as conditionally_mask
-from gradtx._partition import conditionally_transform as conditionally_transform
-from gradtx._partition import flatten as flatten
-from gradtx._partition import freeze as freeze
-from gradtx._partition import labels_by_regex as labels_by_regex
-from gradtx._partition import mask_by_regex as mask_by_regex
-from gradtx._partition import multi_transform as multi_transform
-from gradtx._partition import partition as partition
-from gradtx._partition import selective_transform as selective_transform
+
+# ---- end issue 3a ----
+# ---- issue 3b: sign, trust-ratio, factored and misc transforms ----
+from gradtx._sign import ScaleByLionState as ScaleByLionState
+from gradtx._sign import lion as lion
+from gradtx._sign import scale_by_lion as scale_by_lion
+from gradtx._sign import scale_by_sign as scale_by_sign
+from gradtx._sign import sign_sgd as sign_sgd
+from gradtx._sign import signum as signum
+from gradtx._sophia import HutchinsonState as HutchinsonState
+from gradtx._sophia import SophiaState as SophiaState
+from gradtx._sophia import hutchinson_estimator_diag_hessian as hutchinson_estimator_diag_hessian
+from gradtx._sophia import scale_by_sophia as scale_by_sophia
+from gradtx._sophia import sophia as sophia
+from gradtx._state_tools import NamedTupleKey as NamedTupleKey
+from gradtx._state_tools import tree_get as tree_get
+from gradtx._state_tools import tree_get_all_with_path as tree_get_all_with_path
+from gradtx._state_tools import tree_set as tree_set
+from gradtx._trust import AdaptiveGradClipState as AdaptiveGradClipState
+from gradtx._trust import FromageState as FromageState
+from gradtx._trust import ScaleByTrustRatioState as ScaleByTrustRatioState
+from gradtx._trust import adaptive_grad_clip as adaptive_grad_clip
+from gradtx._trust import centralize as centralize
+from gradtx._trust import clip_by_block_rms as clip_by_block_rms
+from gradtx._trust import fromage as fromage
+from gradtx._trust import lamb as lamb
+from gradtx._trust import lars as lars
+from gradtx._trust import scale_by_param_block_norm as scale_by_param_block_norm
+from gradtx._trust import scale_by_param_block_rms as scale_by_param_block_rms
+from gradtx._trust import scale_by_trust_ratio as scale_by_trust_ratio
 
 # ---- end issue 4a ----
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from gradtx._base import EmptyState, GradientTransformation
+from gradtx._base import GradientTransformation, init_empty_state
 from gradtx._tree import tree_l2_norm
 from gradtx._validate import check_nonnegative
 
@@ -26,17 +26,13 @@ def clip(max_delta: float | jax.Array) -> GradientTransformation:
     """
     check_nonnegative("clip", "max_delta", max_delta)
 
-    def init(params):
-        del params
-        return EmptyState()
-
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
         return jax.tree.map(
             lambda g: jnp.clip(g, -max_delta, max_delta).astype(g.dtype), updates
         ), state
 
-    return GradientTransformation(init, update)
+    return GradientTransformation(init_empty_state, update)
 
 
 def clip_by_global_norm(max_norm: float | jax.Array) -> GradientTransformation:
@@ -54,10 +50,6 @@ def clip_by_global_norm(max_norm: float | jax.Array) -> GradientTransformation:
     """
     check_nonnegative("clip_by_global_norm", "max_norm", max_norm)
 
-    def init(params):
-        del params
-        return EmptyState()
-
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
         g_norm = global_norm(updates)
@@ -69,4 +61,4 @@ def clip_by_global_norm(max_norm: float | jax.Array) -> GradientTransformation:
             updates,
         ), state
 
-    return GradientTransformation(init, update)
+    return GradientTransformation(init_empty_state, update)

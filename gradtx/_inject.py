@@ -136,7 +136,12 @@ def _inject(
             # adam(weight_decay=0.0)) stay Python values, so the inner chain keeps the
             # plain optimizer's structure; pass them explicitly to inject them.
             unpassed_option = kind is inspect.Parameter.KEYWORD_ONLY and name not in passed
-            if name in static or unpassed_option or isinstance(value, bool) or _is_dtype_like(value):
+            if (
+                name in static
+                or unpassed_option
+                or isinstance(value, bool)
+                or _is_dtype_like(value)
+            ):
                 fixed[name] = value
             elif _is_stateful_schedule(value):
                 stateful[name] = value

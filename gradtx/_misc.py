@@ -8,7 +8,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gradtx._base import EmptyState, GradientTransformation, ScalarOrSchedule, chain
+from gradtx._base import (
+    EmptyState,
+    GradientTransformation,
+    ScalarOrSchedule,
+    chain,
+    init_empty_state,
+)
 from gradtx._numerics import safe_increment, zero_count
 from gradtx._scaling import scale_by_learning_rate
 from gradtx._tree import abs_sq, zip_map
@@ -99,10 +105,6 @@ def scale_by_polyak(
     fn = "scale_by_polyak"
     _check_polyak_args(fn, f_min, max_learning_rate, eps, variant)
 
-    def init(params):
-        del params
-        return EmptyState()
-
     def update(updates, state, params=None, *, value=None, **extra_args):
         del params, extra_args
         if value is None:
@@ -121,7 +123,7 @@ def scale_by_polyak(
         )
         return jax.tree.map(lambda g: (step * g).astype(g.dtype), updates), state
 
-    return GradientTransformation(init, update)
+    return GradientTransformation(init_empty_state, update)
 
 
 def polyak_sgd(
@@ -327,10 +329,6 @@ def keep_params_nonnegative() -> GradientTransformation:
         Array([-1. ,  0.1], dtype=float32)
     """
 
-    def init(params):
-        del params
-        return EmptyState()
-
     def update(updates, state, params=None, **extra_args):
         del extra_args
         require_params("keep_params_nonnegative", params)
@@ -344,7 +342,7 @@ def keep_params_nonnegative() -> GradientTransformation:
             "gradtx.keep_params_nonnegative", leaf, updates=updates, params=params
         ), state
 
-    return GradientTransformation(init, update)
+    return GradientTransformation(init_empty_state, update)
 
 
 class ZeroNansState(NamedTuple):

@@ -11,7 +11,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from gradtx._adam import adamw
-from gradtx._base import EmptyState, GradientTransformation, ScalarOrSchedule, chain, named_chain
+from gradtx._base import (
+    GradientTransformation,
+    ScalarOrSchedule,
+    chain,
+    init_empty_state,
+    named_chain,
+)
 from gradtx._masking import MaskedNode, add_decayed_weights, masked
 from gradtx._numerics import canonicalize_dtype, safe_increment, zero_count
 from gradtx._scaling import scale_by_learning_rate
@@ -343,10 +349,6 @@ def _scale_by_shape(weight_dimension_numbers, consistent_rms) -> GradientTransfo
     consistent_rms * sqrt(max(fan_in, fan_out))  (otherwise; Liu et al. 2025)
     """
 
-    def init(params):
-        del params
-        return EmptyState()
-
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
         dims = _leaf_dims("muon", weight_dimension_numbers, updates)
@@ -363,7 +365,7 @@ def _scale_by_shape(weight_dimension_numbers, consistent_rms) -> GradientTransfo
             outs.append((factor * u).astype(u.dtype))
         return treedef.unflatten(outs), state
 
-    return GradientTransformation(init, update)
+    return GradientTransformation(init_empty_state, update)
 
 
 def _muon_mask(weight_dimension_numbers) -> Callable[[Any], Any]:

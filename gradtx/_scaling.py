@@ -7,7 +7,12 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from gradtx._base import EmptyState, GradientTransformation, ScalarOrSchedule, Schedule
+from gradtx._base import (
+    GradientTransformation,
+    ScalarOrSchedule,
+    Schedule,
+    init_empty_state,
+)
 from gradtx._numerics import safe_increment, zero_count
 from gradtx._validate import check_learning_rate
 
@@ -23,15 +28,11 @@ def scale(step_size: float | jax.Array) -> GradientTransformation:
             Updates keep their dtype.
     """
 
-    def init(params):
-        del params
-        return EmptyState()
-
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
         return jax.tree.map(lambda g: (step_size * g).astype(g.dtype), updates), state
 
-    return GradientTransformation(init, update)
+    return GradientTransformation(init_empty_state, update)
 
 
 class ScaleByScheduleState(NamedTuple):

@@ -7,7 +7,12 @@ from typing import Any, Literal, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from gradtx._base import EmptyState, GradientTransformation, ScalarOrSchedule, chain
+from gradtx._base import (
+    GradientTransformation,
+    ScalarOrSchedule,
+    chain,
+    init_empty_state,
+)
 from gradtx._masking import add_decayed_weights
 from gradtx._momentum import ema
 from gradtx._numerics import canonicalize_dtype, safe_increment, zero_count
@@ -45,15 +50,11 @@ def scale_by_sign() -> GradientTransformation:
         Array([-1.,  0.,  1.], dtype=float32)
     """
 
-    def init(params):
-        del params
-        return EmptyState()
-
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
         return jax.tree.map(lambda g: jnp.sign(g).astype(g.dtype), updates), state
 
-    return GradientTransformation(init, update)
+    return GradientTransformation(init_empty_state, update)
 
 
 def sign_sgd(learning_rate: ScalarOrSchedule) -> GradientTransformation:

@@ -167,7 +167,7 @@ def zip_map(where: str, f, n_out: int | None = None, **trees):
             if diff is not None:
                 raise ValueError(f"{where}: {diff}.") from None
         raise
-    for i, xs in enumerate(zip(leaves, *rest)):
+    for xs in zip(leaves, *rest):
         s0 = jnp.shape(xs[0])
         for n, x in zip(names[1:], xs[1:]):
             if x is not None and jnp.shape(x) != s0:

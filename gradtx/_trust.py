@@ -16,7 +16,13 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._adam import scale_by_adam
-from gradtx._base import EmptyState, GradientTransformation, ScalarOrSchedule, chain
+from gradtx._base import (
+    EmptyState,
+    GradientTransformation,
+    ScalarOrSchedule,
+    chain,
+    init_empty_state,
+)
 from gradtx._masking import add_decayed_weights, masked
 from gradtx._momentum import trace
 from gradtx._numerics import safe_increment, zero_count
@@ -102,10 +108,6 @@ def scale_by_trust_ratio(
     check_positive(fn, "trust_coefficient", trust_coefficient)
     check_nonnegative(fn, "eps", eps)
 
-    def init(params):
-        del params
-        return EmptyState()
-
     def update(updates, state, params=None, **extra_args):
         del extra_args
         require_params(fn, params)
@@ -120,7 +122,7 @@ def scale_by_trust_ratio(
 
         return zip_map(f"gradtx.{fn}", leaf, updates=updates, params=params), state
 
-    return GradientTransformation(init, update)
+    return GradientTransformation(init_empty_state, update)
 
 
 def lamb(
@@ -355,17 +357,13 @@ def scale_by_param_block_norm(min_scale: float | jax.Array = 1e-3) -> GradientTr
     fn = "scale_by_param_block_norm"
     check_nonnegative(fn, "min_scale", min_scale)
 
-    def init(params):
-        del params
-        return EmptyState()
-
     def update(updates, state, params=None, **extra_args):
         del extra_args
         require_params(fn, params)
         leaf = lambda g, p: (g * _floored(_l2, min_scale, p)).astype(g.dtype)
         return zip_map(f"gradtx.{fn}", leaf, updates=updates, params=params), state
 
-    return GradientTransformation(init, update)
+    return GradientTransformation(init_empty_state, update)
 
 
 def scale_by_param_block_rms(min_scale: float | jax.Array = 1e-3) -> GradientTransformation:
@@ -397,17 +395,13 @@ def scale_by_param_block_rms(min_scale: float | jax.Array = 1e-3) -> GradientTra
     fn = "scale_by_param_block_rms"
     check_nonnegative(fn, "min_scale", min_scale)
 
-    def init(params):
-        del params
-        return EmptyState()
-
     def update(updates, state, params=None, **extra_args):
         del extra_args
         require_params(fn, params)
         leaf = lambda g, p: (g * _floored(_rms, min_scale, p)).astype(g.dtype)
         return zip_map(f"gradtx.{fn}", leaf, updates=updates, params=params), state
 
-    return GradientTransformation(init, update)
+    return GradientTransformation(init_empty_state, update)
 
 
 def centralize() -> GradientTransformation:
@@ -439,10 +433,6 @@ def centralize() -> GradientTransformation:
                [-2.,  0.,  2.]], dtype=float32)
     """
 
-    def init(params):
-        del params
-        return EmptyState()
-
     def leaf(g):
         if g.ndim < 2:
             return g
@@ -452,7 +442,7 @@ def centralize() -> GradientTransformation:
         del params, extra_args
         return jax.tree.map(leaf, updates), state
 
-    return GradientTransformation(init, update)
+    return GradientTransformation(init_empty_state, update)
 
 
 def clip_by_block_rms(threshold: float | jax.Array) -> GradientTransformation:
@@ -479,10 +469,6 @@ def clip_by_block_rms(threshold: float | jax.Array) -> GradientTransformation:
     """
     check_positive("clip_by_block_rms", "threshold", threshold)
 
-    def init(params):
-        del params
-        return EmptyState()
-
     def leaf(g):
         return (g / jnp.maximum(1.0, _rms(g) / threshold)).astype(g.dtype)
 
@@ -490,7 +476,7 @@ def clip_by_block_rms(threshold: float | jax.Array) -> GradientTransformation:
         del params, extra_args
         return jax.tree.map(leaf, updates), state
 
-    return GradientTransformation(init, update)
+    return GradientTransformation(init_empty_state, update)
 
 
 def _unit_axes(fn: str, shape: tuple[int, ...], axis) -> tuple[int, ...] | None:

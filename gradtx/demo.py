@@ -155,7 +155,7 @@ def main(argv=None) -> dict[str, tuple[float, float]]:
     ax.set_yscale("log")
     ax.set_xlabel("step")
     ax.set_ylabel("training loss (debiased EMA, decay 0.95)")
-    ax.set_title("Two spirals, MLP 2-32-32-2, mini-batches of %d" % args.batch_size)
+    ax.set_title(f"Two spirals, MLP 2-32-32-2, mini-batches of {args.batch_size}")
     ax.legend()
     fig.tight_layout()
     fig.savefig(args.out, dpi=110)

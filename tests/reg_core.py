@@ -1,9 +1,9 @@
 """Registry entries for the core building blocks and optimizers (issue 2)."""
 
 import jax.numpy as jnp
+from registry import Entry
 
 import gradtx as gx
-from registry import Entry
 
 ENTRIES = [
     Entry("identity", gx.identity),
@@ -15,7 +15,10 @@ ENTRIES = [
     Entry("scale", lambda: gx.scale(0.5)),
     Entry("scale_array", lambda: gx.scale(jnp.asarray(0.5, jnp.float32))),
     Entry("scale_by_learning_rate", lambda: gx.scale_by_learning_rate(0.1)),
-    Entry("scale_by_learning_rate_schedule", lambda: gx.scale_by_learning_rate(lambda c: 0.1 / (1 + c))),
+    Entry(
+        "scale_by_learning_rate_schedule",
+        lambda: gx.scale_by_learning_rate(lambda c: 0.1 / (1 + c)),
+    ),
     Entry("scale_by_schedule", lambda: gx.scale_by_schedule(lambda c: 0.99**c)),
     Entry("trace", lambda: gx.trace(0.9)),
     Entry("trace_nesterov", lambda: gx.trace(0.9, nesterov=True)),
@@ -28,7 +31,9 @@ ENTRIES = [
     Entry("scale_by_adadelta", gx.scale_by_adadelta),
     Entry("scale_by_adam", gx.scale_by_adam),
     Entry("scale_by_adam_nesterov", lambda: gx.scale_by_adam(nesterov=True)),
-    Entry("scale_by_adam_lowp", lambda: gx.scale_by_adam(mu_dtype=jnp.bfloat16, nu_dtype=jnp.float32)),
+    Entry(
+        "scale_by_adam_lowp", lambda: gx.scale_by_adam(mu_dtype=jnp.bfloat16, nu_dtype=jnp.float32)
+    ),
     Entry("scale_by_amsgrad", gx.scale_by_amsgrad),
     Entry("scale_by_adamax", gx.scale_by_adamax),
     Entry("add_decayed_weights", lambda: gx.add_decayed_weights(1e-2)),
@@ -41,13 +46,25 @@ ENTRIES = [
     Entry("sgd_nesterov", lambda: gx.sgd(0.1, momentum=0.9, nesterov=True), optimizer=True),
     Entry("adagrad", lambda: gx.adagrad(0.1), optimizer=True),
     Entry("rmsprop", lambda: gx.rmsprop(0.01), optimizer=True),
-    Entry("rmsprop_centered_momentum", lambda: gx.rmsprop(0.01, centered=True, momentum=0.9, nesterov=True), optimizer=True),
-    Entry("rmsprop_torchlike", lambda: gx.rmsprop(0.01, decay=0.99, eps_in_sqrt=False, bias_correction=True), optimizer=True),
+    Entry(
+        "rmsprop_centered_momentum",
+        lambda: gx.rmsprop(0.01, centered=True, momentum=0.9, nesterov=True),
+        optimizer=True,
+    ),
+    Entry(
+        "rmsprop_torchlike",
+        lambda: gx.rmsprop(0.01, decay=0.99, eps_in_sqrt=False, bias_correction=True),
+        optimizer=True,
+    ),
     Entry("adadelta", lambda: gx.adadelta(1.0), optimizer=True),
     Entry("adadelta_wd", lambda: gx.adadelta(1.0, weight_decay=1e-2), optimizer=True),
     Entry("adam", lambda: gx.adam(0.01), optimizer=True),
     Entry("adamw", lambda: gx.adamw(0.01), optimizer=True),
-    Entry("adamw_mask", lambda: gx.adamw(0.01, weight_decay=0.1, mask=jax_tree_alternate), optimizer=True),
+    Entry(
+        "adamw_mask",
+        lambda: gx.adamw(0.01, weight_decay=0.1, mask=jax_tree_alternate),
+        optimizer=True,
+    ),
     Entry("nadam", lambda: gx.nadam(0.01), optimizer=True),
     Entry("nadamw", lambda: gx.nadamw(0.01), optimizer=True),
     Entry("amsgrad", lambda: gx.amsgrad(0.01), optimizer=True),

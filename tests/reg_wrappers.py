@@ -99,6 +99,8 @@ ENTRIES = [
         optimizer=True,
     ),
     Entry(
-        "monitored_chain_guarded", lambda: gx.monitored_chain(gx.apply_if_finite(gx.sgd(0.1), 2)), optimizer=True
+        "monitored_chain_guarded",
+        lambda: gx.monitored_chain(gx.apply_if_finite(gx.sgd(0.1), 2)),
+        optimizer=True,
     ),
 ]

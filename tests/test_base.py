@@ -32,7 +32,9 @@ def test_named_chain_state_is_keyed_by_name():
 
 
 def test_chain_rejects_non_transformations():
-    with pytest.raises(TypeError, match=r"gradtx.chain\(\): argument 1 must be a GradientTransformation"):
+    with pytest.raises(
+        TypeError, match=r"gradtx.chain\(\): argument 1 must be a GradientTransformation"
+    ):
         gx.chain(gx.identity(), 0.1)
 
 
@@ -96,16 +98,23 @@ def test_apply_updates_names_the_first_differing_path():
     ):
         gx.apply_updates(params, bad_shape)
     missing = {"layer1": {"w": jnp.ones((4, 2))}}
-    with pytest.raises(ValueError, match=r"at path \['layer1'\]\['bias'\]: present in params but not in updates"):
+    with pytest.raises(
+        ValueError, match=r"at path \['layer1'\]\['bias'\]: present in params but not in updates"
+    ):
         gx.apply_updates(params, missing)
 
 
 def test_update_with_mismatched_state_names_the_path():
     opt = gx.adam(0.1)
     state = opt.init({"a": jnp.ones(2), "b": jnp.ones(3)})
-    with pytest.raises(ValueError, match=r"gradtx.scale_by_adam: updates and mu differ at path \['b'\]: updates has shape \(4,\), mu \(3,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"gradtx.scale_by_adam: updates and mu differ at path \['b'\]: updates has shape \(4,\), mu \(3,\)",
+    ):
         opt.update({"a": jnp.ones(2), "b": jnp.ones(4)}, state)
-    with pytest.raises(ValueError, match=r"gradtx.scale_by_adam: updates and mu differ at path \['c'\]"):
+    with pytest.raises(
+        ValueError, match=r"gradtx.scale_by_adam: updates and mu differ at path \['c'\]"
+    ):
         opt.update({"a": jnp.ones(2), "c": jnp.ones(3)}, state)
 
 
@@ -122,7 +131,9 @@ def test_masked_leaves_pass_through_untouched():
     u, _ = tx.update({"w": jnp.ones(3), "b": jnp.full(2, 7.0)}, state, params)
     np.testing.assert_allclose(np.asarray(u["w"]), [10.0] * 3)
     np.testing.assert_allclose(np.asarray(u["b"]), [7.0, 7.0])
-    with pytest.raises(TypeError, match=r"gradtx.masked\(mask=...\): mask leaves must be Python bools"):
+    with pytest.raises(
+        TypeError, match=r"gradtx.masked\(mask=...\): mask leaves must be Python bools"
+    ):
         gx.masked(gx.identity(), {"w": 1, "b": 0}).init(params)
 
 

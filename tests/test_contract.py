@@ -13,9 +13,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from registry import ALL, Entry
 
 import gradtx as gx
-from registry import ALL, Entry
 
 IDS = [e.name for e in ALL]
 

@@ -11,9 +11,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from helpers import QUAD_X0, ROSEN_X0, quadratic, rosenbrock, run, run_updates
 
 import gradtx as gx
-from helpers import QUAD_X0, ROSEN_X0, quadratic, rosenbrock, run, run_updates
 
 STEPS = 12
 RNG = np.random.default_rng(42)
@@ -122,7 +122,10 @@ REFERENCES = {
         lambda: gx.rmsprop(0.01, 0.99, 1e-3, eps_in_sqrt=False, bias_correction=True),
         np_rmsprop(0.01, 0.99, 1e-3, eps_in_sqrt=False, bias_correction=True),
     ),
-    "adadelta": (lambda: gx.adadelta(0.5, 0.8, 1e-4, weight_decay=0.1), np_adadelta(0.5, 0.8, 1e-4, 0.1)),
+    "adadelta": (
+        lambda: gx.adadelta(0.5, 0.8, 1e-4, weight_decay=0.1),
+        np_adadelta(0.5, 0.8, 1e-4, 0.1),
+    ),
     "adam": (lambda: gx.adam(0.01, 0.8, 0.95, 1e-6, 1e-9), np_adam(0.01, 0.8, 0.95, 1e-6, 1e-9)),
     "adamw": (lambda: gx.adamw(0.01, weight_decay=0.1), np_adam(0.01, wd=0.1)),
     "nadam": (lambda: gx.nadam(0.01, 0.8), np_adam(0.01, 0.8, nesterov=True)),
@@ -221,21 +224,45 @@ def test_float32_adam_parity_with_optax():
 
 # name: ((factory, steps, bound) on the quadratic, (factory, steps, bound) on Rosenbrock).
 CONVERGENCE = {
-    "sgd_momentum": ((lambda: gx.sgd(0.002, momentum=0.9), 500, 1e-4), (lambda: gx.sgd(0.002, momentum=0.9), 3000, 1e-8)),
-    "sgd_nesterov": ((lambda: gx.sgd(0.01, momentum=0.9, nesterov=True), 500, 1e-8), (lambda: gx.sgd(0.001, momentum=0.9, nesterov=True), 10000, 1e-8)),
+    "sgd_momentum": (
+        (lambda: gx.sgd(0.002, momentum=0.9), 500, 1e-4),
+        (lambda: gx.sgd(0.002, momentum=0.9), 3000, 1e-8),
+    ),
+    "sgd_nesterov": (
+        (lambda: gx.sgd(0.01, momentum=0.9, nesterov=True), 500, 1e-8),
+        (lambda: gx.sgd(0.001, momentum=0.9, nesterov=True), 10000, 1e-8),
+    ),
     "adagrad": ((lambda: gx.adagrad(1.0), 500, 1e-10), (lambda: gx.adagrad(1.0), 10000, 1e-5)),
     "rmsprop": ((lambda: gx.rmsprop(0.01), 500, 1e-3), (lambda: gx.rmsprop(0.001), 10000, 1e-3)),
-    "rmsprop_centered": ((lambda: gx.rmsprop(0.003, centered=True, momentum=0.9), 500, 1e-4), (lambda: gx.rmsprop(0.003, centered=True, momentum=0.9), 3000, 1e-3)),
+    "rmsprop_centered": (
+        (lambda: gx.rmsprop(0.003, centered=True, momentum=0.9), 500, 1e-4),
+        (lambda: gx.rmsprop(0.003, centered=True, momentum=0.9), 3000, 1e-3),
+    ),
     # Adadelta is slow in Rosenbrock's curved valley: it has to reach the valley floor
     # (the start has loss 24.2).
-    "adadelta": ((lambda: gx.adadelta(0.5, rho=0.95, eps=1e-2), 500, 1e-10), (lambda: gx.adadelta(1.0, rho=0.9, eps=1e-3), 10000, 3.0)),
+    "adadelta": (
+        (lambda: gx.adadelta(0.5, rho=0.95, eps=1e-2), 500, 1e-10),
+        (lambda: gx.adadelta(1.0, rho=0.9, eps=1e-3), 10000, 3.0),
+    ),
     "adam": ((lambda: gx.adam(0.02), 500, 1e-10), (lambda: gx.adam(0.02), 3000, 1e-5)),
-    "adamw": ((lambda: gx.adamw(0.02, weight_decay=1e-6), 500, 1e-10), (lambda: gx.adamw(0.02, weight_decay=1e-6), 3000, 1e-5)),
+    "adamw": (
+        (lambda: gx.adamw(0.02, weight_decay=1e-6), 500, 1e-10),
+        (lambda: gx.adamw(0.02, weight_decay=1e-6), 3000, 1e-5),
+    ),
     "nadam": ((lambda: gx.nadam(0.02), 500, 1e-10), (lambda: gx.nadam(0.02), 3000, 1e-5)),
-    "nadamw": ((lambda: gx.nadamw(0.02, weight_decay=1e-6), 500, 1e-10), (lambda: gx.nadamw(0.02, weight_decay=1e-6), 3000, 1e-5)),
-    "amsgrad": ((lambda: gx.amsgrad(0.1, b2=0.99), 500, 1e-10), (lambda: gx.amsgrad(0.1, b2=0.99), 10000, 1e-3)),
+    "nadamw": (
+        (lambda: gx.nadamw(0.02, weight_decay=1e-6), 500, 1e-10),
+        (lambda: gx.nadamw(0.02, weight_decay=1e-6), 3000, 1e-5),
+    ),
+    "amsgrad": (
+        (lambda: gx.amsgrad(0.1, b2=0.99), 500, 1e-10),
+        (lambda: gx.amsgrad(0.1, b2=0.99), 10000, 1e-3),
+    ),
     "adamax": ((lambda: gx.adamax(0.05), 500, 1e-10), (lambda: gx.adamax(0.05), 10000, 1e-4)),
-    "adamaxw": ((lambda: gx.adamaxw(0.05, weight_decay=1e-7), 500, 1e-8), (lambda: gx.adamaxw(0.05, weight_decay=1e-7), 10000, 1e-2)),
+    "adamaxw": (
+        (lambda: gx.adamaxw(0.05, weight_decay=1e-7), 500, 1e-8),
+        (lambda: gx.adamaxw(0.05, weight_decay=1e-7), 10000, 1e-2),
+    ),
 }
 
 

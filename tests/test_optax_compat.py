@@ -83,11 +83,13 @@ def test_signature_matches_optax(name):
             assert _same_default(q.default, p.default), (
                 f"gradtx.{name}({pname}=...) default {q.default!r} != optax's {p.default!r}"
             )
-    positional = lambda ps: [n for n, p in ps.items() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    positional = lambda ps: [
+        n for n, p in ps.items() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
     assert positional(ours)[: len(positional(theirs))] == positional(theirs)
     extra = [n for n in ours if n not in theirs]
     for n in extra:
         q = ours[n]
-        assert q.kind in (q.KEYWORD_ONLY, q.VAR_KEYWORD, q.VAR_POSITIONAL) or q.default is not q.empty, (
-            f"gradtx.{name} adds a required parameter {n!r}"
-        )
+        assert (
+            q.kind in (q.KEYWORD_ONLY, q.VAR_KEYWORD, q.VAR_POSITIONAL) or q.default is not q.empty
+        ), f"gradtx.{name} adds a required parameter {n!r}"

@@ -40,7 +40,7 @@ def test_adam_two_steps_match_the_update_rule(tree, b1, b2, lr, eps):
     grads = jax.tree.map(lambda x: jnp.asarray(np.cos(x) + 0.1, jnp.float64), tree)
     opt = gx.adam(lr, b1, b2, eps)
     state = opt.init(params)
-    for t in (1, 2):
+    for _ in range(2):
         updates, state = opt.update(grads, state, params)
     assert jax.tree.structure(updates) == jax.tree.structure(params)
     for u, g in zip(jax.tree.leaves(updates), jax.tree.leaves(grads)):

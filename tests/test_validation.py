@@ -27,7 +27,13 @@ BAD = [
     (gx.amsgrad, dict(learning_rate=0.1, b2=1.5), "b2", "[0, 1)", "1.5"),
     (gx.adamax, dict(learning_rate=0.1, b1=-0.1), "b1", "[0, 1)", "-0.1"),
     (gx.adamaxw, dict(learning_rate=0.1, weight_decay=-1.0), "weight_decay", "[0, inf)", "-1.0"),
-    (gx.adagrad, dict(learning_rate=0.1, initial_accumulator_value=-1.0), "initial_accumulator_value", "[0, inf)", "-1.0"),
+    (
+        gx.adagrad,
+        dict(learning_rate=0.1, initial_accumulator_value=-1.0),
+        "initial_accumulator_value",
+        "[0, inf)",
+        "-1.0",
+    ),
     (gx.adagrad, dict(learning_rate=0.1, eps=-1.0), "eps", "[0, inf)", "-1.0"),
     (gx.rmsprop, dict(learning_rate=0.1, decay=1.0), "decay", "[0, 1)", "1.0"),
     (gx.rmsprop, dict(learning_rate=0.1, momentum=2.0), "momentum", "[0, 1)", "2.0"),
@@ -38,7 +44,13 @@ BAD = [
     (gx.scale_by_adam, dict(b1=1.0), "b1", "[0, 1)", "1.0"),
     (gx.scale_by_amsgrad, dict(eps=-1.0), "eps", "[0, inf)", "-1.0"),
     (gx.scale_by_adamax, dict(b2=1.0), "b2", "[0, 1)", "1.0"),
-    (gx.scale_by_rss, dict(initial_accumulator_value=-0.1), "initial_accumulator_value", "[0, inf)", "-0.1"),
+    (
+        gx.scale_by_rss,
+        dict(initial_accumulator_value=-0.1),
+        "initial_accumulator_value",
+        "[0, inf)",
+        "-0.1",
+    ),
     (gx.scale_by_rms, dict(decay=-0.1), "decay", "[0, 1)", "-0.1"),
     (gx.scale_by_stddev, dict(eps=-0.1), "eps", "[0, inf)", "-0.1"),
     (gx.scale_by_adadelta, dict(rho=2.0), "rho", "[0, 1)", "2.0"),
@@ -48,11 +60,21 @@ BAD = [
     (gx.clip_by_global_norm, dict(max_norm=-1.0), "max_norm", "[0, inf)", "-1.0"),
     (gx.add_decayed_weights, dict(weight_decay=-1.0), "weight_decay", "[0, inf)", "-1.0"),
     (gx.scale_by_learning_rate, dict(learning_rate=-2.0), "learning_rate", "[0, inf)", "-2.0"),
-    (gx.adam, dict(learning_rate=np.array([0.1, -0.1])), "learning_rate", "[0, inf)", "array with values in [-0.1, 0.1]"),
+    (
+        gx.adam,
+        dict(learning_rate=np.array([0.1, -0.1])),
+        "learning_rate",
+        "[0, inf)",
+        "array with values in [-0.1, 0.1]",
+    ),
 ]
 
 
-@pytest.mark.parametrize("factory,kwargs,arg,rng,val", BAD, ids=[f"{f.__name__}-{a}-{i}" for i, (f, _, a, _, _) in enumerate(BAD)])
+@pytest.mark.parametrize(
+    "factory,kwargs,arg,rng,val",
+    BAD,
+    ids=[f"{f.__name__}-{a}-{i}" for i, (f, _, a, _, _) in enumerate(BAD)],
+)
 def test_bad_hyperparameter_message(factory, kwargs, arg, rng, val):
     expected = f"gradtx.{factory.__name__}({arg}={val}): {arg} must be in {rng}; got {val}."
     with pytest.raises(ValueError, match=re.escape(expected)):
@@ -60,12 +82,17 @@ def test_bad_hyperparameter_message(factory, kwargs, arg, rng, val):
 
 
 def test_bad_dtype_argument():
-    with pytest.raises(TypeError, match=r"gradtx.adam\(mu_dtype='nonsense'\): mu_dtype must be a dtype"):
+    with pytest.raises(
+        TypeError, match=r"gradtx.adam\(mu_dtype='nonsense'\): mu_dtype must be a dtype"
+    ):
         gx.adam(0.1, mu_dtype="nonsense")
 
 
 def test_scale_by_schedule_needs_a_callable():
-    with pytest.raises(TypeError, match=r"gradtx.scale_by_schedule\(step_size_fn=...\): step_size_fn must be a function"):
+    with pytest.raises(
+        TypeError,
+        match=r"gradtx.scale_by_schedule\(step_size_fn=...\): step_size_fn must be a function",
+    ):
         gx.scale_by_schedule(0.1)
 
 
