@@ -19,10 +19,14 @@ ScalarOrSchedule = float | jax.Array | Schedule
 
 
 class TransformInitFn(Protocol):
+    """``init(params) -> state``: builds a transformation's state from the params."""
+
     def __call__(self, params: Params) -> OptState: ...
 
 
 class TransformUpdateFn(Protocol):
+    """``update(updates, state, params=None, **extra_args) -> (updates, state)``."""
+
     def __call__(
         self, updates: Updates, state: OptState, params: Params | None = None, **extra_args: Any
     ) -> tuple[Updates, OptState]: ...
