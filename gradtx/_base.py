@@ -32,8 +32,9 @@ class TransformUpdateFn(Protocol):
 
 _EAGER_JIT = {"enabled": True}
 _MAX_STATIC_VARIANTS = 32
-# Errors that mean "this function cannot be traced"; a function that raises one
-# while being compiled for an eager call runs op by op from then on.
+# Errors that mean "this function cannot be traced" (TypeError is caught too: a
+# non-array output). A function that raises one while being compiled for an eager
+# call, and then runs op by op without error, runs op by op from then on.
 _UNTRACEABLE = (
     jax.errors.ConcretizationTypeError,
     jax.errors.TracerArrayConversionError,
@@ -134,11 +135,13 @@ class EagerJit:
             self._jitted[key] = jitted
         try:
             return jitted(*args, **dynamic)
-        except _UNTRACEABLE:
-            # fn needs concrete values (Python control flow on an array, a
-            # NumPy conversion): run it op by op, now and from now on.
+        except (*_UNTRACEABLE, TypeError):
+            # fn needs concrete values (Python control flow on an array, a NumPy
+            # conversion) or returns non-array values: run it op by op, now and,
+            # if that works, from now on. A genuine error is raised again here.
+            out = fn(*args, **kwargs)
             self._untraceable = True
-            return fn(*args, **kwargs)
+            return out
 
 
 def eager_jit(fn: Callable) -> Callable:

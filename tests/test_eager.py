@@ -136,6 +136,15 @@ def test_untraceable_update_falls_back_to_op_by_op():
     u, _ = tx.update({"a": -jnp.ones(2)}, tx.init(None))
     np.testing.assert_allclose(np.asarray(u["a"]), [0.0, 0.0])
 
+    # A state that holds a non-array value cannot be a jit output: op by op too.
+    tagged = gx.GradientTransformation(lambda p: {"tag": "t"}, lambda u, s, p=None: (u, s))
+    assert tagged.update({"a": jnp.ones(1)}, tagged.init(None))[1] == {"tag": "t"}
+    # A genuine error is raised as is, and does not switch the fast path off.
+    broken = gx.GradientTransformation(lambda p: (), lambda u, s, p=None: (u + "x", s))
+    with pytest.raises(TypeError):
+        broken.update(jnp.ones(2), ())
+    assert not broken.update._untraceable
+
 
 def test_switch_off_and_disable_jit():
     tx = gx.sgd(0.1)
