@@ -2,13 +2,13 @@
 
 Usage (from the repository root):
 
-    python -m benchmarks.run            # full run, ~10 minutes on 2 CPU cores
+    python -m benchmarks.run            # full run, 4-5 minutes on 2 idle CPU cores
     python -m benchmarks.run --smoke    # tiny sizes, < 60 s (for CI)
     python benchmarks/run.py --only adam,sgd_momentum --leaves 1,100
 
 Every number is measured in this run, on this machine, and every comparison is
 interleaved: the implementations being compared take turns step by step (in a
-rotating order), so load from other processes hits them alike. Results go to
+random order each round), so load from other processes hits them alike. Results go to
 ``benchmarks/results/results.{json,md}`` (``results-smoke.*`` with ``--smoke``).
 
 What is measured, for each optimizer and tree size (N leaves, same total size):
@@ -196,19 +196,24 @@ def stages(fn, *args, donate=()):
     return compiled, {"trace": t1 - t0, "lower": t2 - t1, "compile": t3 - t2, "total": t3 - t0}
 
 
-def interleaved(runners: dict, steps: int, warmup: int) -> dict:
+def interleaved(runners: dict, steps: int, warmup: int, seed: int = 0) -> dict:
     """Run each runner ``warmup`` times, then ``steps`` rounds taking turns.
 
-    The order rotates every round. Returns name -> list of seconds.
+    Each round runs every runner once, in a fresh random order (seeded): a
+    merely rotated order would keep the same runner right before each other
+    one, and whatever a runner leaves behind (torch's threads, a cold cache)
+    would always hit the same neighbour. Returns name -> list of seconds, one
+    per round.
     """
     names = list(runners)
     for name in names:
         for _ in range(warmup):
             runners[name]()
+    rng = np.random.default_rng(seed)
     times = {n: [] for n in names}
-    for r in range(steps):
-        k = r % len(names)
-        for name in names[k:] + names[:k]:
+    for _ in range(steps):
+        for i in rng.permutation(len(names)):
+            name = names[i]
             t = time.perf_counter()
             runners[name]()
             times[name].append(time.perf_counter() - t)
@@ -728,7 +733,9 @@ def markdown(results, cfg) -> str:
         f"# gradtx benchmark ({'smoke' if results['smoke'] else 'full'} run)",
         "",
         f"Machine: {env['machine']}; {env['cpus']} CPUs; jax {env['jax']} ({env['backend']}), "
-        f"optax {env['optax']}, torch {env['torch']}; float32; run took {results['wall_s']:.0f} s.",
+        f"optax {env['optax']}, torch {env['torch']}; float32; run took {results['wall_s']:.0f} s; "
+        f"1-minute load average {env['loadavg_start'][0]:.1f} at the start, "
+        f"{env['loadavg_end'][0]:.1f} at the end.",
         f"Bandwidth: jitted in-place x*a+b over {cfg['total']:,} floats "
         f"{results['bandwidth']['gb_per_s']:.1f} GB/s (cache-resident); "
         "the `floor` column is one fused pass over flat buffers moving the bytes the optimizer must "
@@ -887,6 +894,7 @@ def main(argv=None, cfg=None):
             "optax": optax.__version__,
             "torch": None if torch is None else torch.__version__,
             "gradtx_has": sorted(jax_factories(gradtx)),
+            "loadavg_start": list(os.getloadavg()),
         },
         "steps": [],
         "eager": [],
@@ -903,6 +911,7 @@ def main(argv=None, cfg=None):
     if "mlp" not in skip:
         bench_mlp(cfg, results)
     results["wall_s"] = time.perf_counter() - t0
+    results["env"]["loadavg_end"] = list(os.getloadavg())
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = "results-smoke" if args.smoke else "results"

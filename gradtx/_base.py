@@ -106,13 +106,17 @@ class EagerJit:
         fn = self.__wrapped__
         if self._untraceable or not _EAGER_JIT["enabled"] or jax.config.jax_disable_jit:
             return fn(*args, **kwargs)
-        if _trace_state_clean is not None and not _trace_state_clean():
-            return fn(*args, **kwargs)
-        leaves = jax.tree.leaves(args)
-        if not all(type(x) in _PLAIN_ARRAY_TYPES for x in leaves):  # the common case, fast
-            for leaf in leaves:
-                if isinstance(leaf, jax.core.Tracer) or not _is_dynamic_leaf(leaf):
-                    return fn(*args, **kwargs)
+        if _trace_state_clean is not None:
+            if not _trace_state_clean():
+                return fn(*args, **kwargs)
+            # Top level: no argument can be a live tracer. Non-array leaves make
+            # jit raise a TypeError, handled below.
+        else:
+            leaves = jax.tree.leaves(args)
+            if not all(type(x) in _PLAIN_ARRAY_TYPES for x in leaves):  # common case: fast
+                for leaf in leaves:
+                    if isinstance(leaf, jax.core.Tracer) or not _is_dynamic_leaf(leaf):
+                        return fn(*args, **kwargs)
         dynamic, static = {}, {}
         for name, value in kwargs.items():
             leaves = jax.tree.leaves(value)
