@@ -549,12 +549,17 @@ def bench_state_memory(results):
             except Exception as e:  # noqa: BLE001 - some need extra arguments
                 row[lib_name] = f"n/a ({type(e).__name__})"
                 continue
-            nbytes = sum(
-                int(np.prod(x.shape)) * jnp.dtype(x.dtype).itemsize for x in jax.tree.leaves(state)
-            )
+            nbytes = sum(_leaf_nbytes(x) for x in jax.tree.leaves(state))
             row[lib_name] = nbytes / n
         rows.append(row)
     results["state_memory"] = rows
+
+
+def _leaf_nbytes(x) -> int:
+    """Bytes of one state leaf; typed PRNG keys count their underlying uint32 words."""
+    if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key):
+        return int(np.prod(jax.eval_shape(jax.random.key_data, x).shape)) * 4
+    return int(np.prod(x.shape)) * jnp.dtype(x.dtype).itemsize
 
 
 def bench_mlp(cfg, results):
