@@ -5,9 +5,9 @@ from __future__ import annotations
 import inspect
 
 import pytest
+from registry import ALL
 
 import gradtx
-from registry import ALL
 
 PUBLIC = [n for n in sorted(dir(gradtx)) if not n.startswith("_")]
 ENTRY_NAMES = [e.name for e in ALL]
