@@ -175,14 +175,15 @@ def scale_by_factored_rms(
         def leaf(p):
             p = jnp.asarray(p)
             dtype = _real_dtype(p.dtype)
-            placeholder = jnp.zeros((1,), dtype)
+            # Distinct placeholder buffers, so that the state can be donated.
+            placeholder = lambda: jnp.zeros((1,), dtype)
             d = dims(p.shape)
             if d is None:
-                return placeholder, placeholder, jnp.zeros(p.shape, dtype)
+                return placeholder(), placeholder(), jnp.zeros(p.shape, dtype)
             row_axis, col_axis = d
             row = jnp.zeros(tuple(np.delete(p.shape, col_axis)), dtype)
             col = jnp.zeros(tuple(np.delete(p.shape, row_axis)), dtype)
-            return row, col, placeholder
+            return row, col, placeholder()
 
         v_row, v_col, v = zip_map(f"gradtx.{fn}", leaf, 3, params=params)
         return FactoredState(count=zero_count(), v_row=v_row, v_col=v_col, v=v)

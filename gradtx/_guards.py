@@ -204,11 +204,11 @@ def skip_spikes(
     inner = with_extra_args_support(inner)
 
     def init(params):
-        zero = jnp.zeros((), jnp.float32)
+        zero = lambda: jnp.zeros((), jnp.float32)  # a new buffer each: state is donatable
         return SkipSpikesState(
             count=zero_count(),
-            metric_mean=zero,
-            metric_var=zero,
+            metric_mean=zero(),
+            metric_var=zero(),
             last_skipped=jnp.asarray(False),
             total_skipped=zero_count(),
             inner_state=inner.init(params),

@@ -90,14 +90,14 @@ def monitored_chain(*transforms: GradientTransformation) -> GradientTransformati
     single = len(txs) == 1
 
     def init(params):
-        zero = jnp.zeros((), jnp.float32)
+        zero = lambda: jnp.zeros((), jnp.float32)  # a new buffer each: state is donatable
         inner = txs[0].init(params) if single else tuple(t.init(params) for t in txs)
         return MonitoredChainState(
             count=zero_count(),
-            grad_norm=zero,
-            clipped_grad_norm=zero,
-            update_norm=zero,
-            effective_lr=zero,
+            grad_norm=zero(),
+            clipped_grad_norm=zero(),
+            update_norm=zero(),
+            effective_lr=zero(),
             skipped=jnp.asarray(False),
             inner_state=inner,
         )

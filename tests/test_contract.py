@@ -59,6 +59,9 @@ def test_jit_contract(entry: Entry):
     updates2, state2 = update(grads, state1, params1)
 
     assert update._cache_size() == 1, "second update recompiled"
+    # Every state leaf is its own buffer, so the state can be donated (donate_argnums).
+    eager_leaves = jax.tree.leaves(tx.init(params))
+    assert len({id(x) for x in eager_leaves}) == len(eager_leaves), "state leaves share a buffer"
     for s in (state1, state2):
         assert jax.tree.structure(s) == jax.tree.structure(state0)
         assert _dtypes(s) == _dtypes(state0), "state dtypes changed between steps"
