@@ -10,7 +10,7 @@ import jax.numpy as jnp
 
 from gradtx._base import GradientTransformation, ScalarOrSchedule, chain, with_extra_args_support
 from gradtx._masking import add_decayed_weights
-from gradtx._numerics import canonicalize_dtype, safe_increment, zero_count
+from gradtx._numerics import bias_correction_factor, canonicalize_dtype, safe_increment, zero_count
 from gradtx._scaling import scale_by_learning_rate
 from gradtx._tree import tree_zeros_like, zip_map
 from gradtx._validate import (
@@ -217,11 +217,10 @@ def scale_by_sophia(
                 "diagonal is estimated); call update(grads, state, params, obj_fn=...)."
             )
         count = safe_increment(state.count)
+        c1 = bias_correction_factor(b1, count)
 
         def step(g, m, n):
             new_m = b1 * m + (1 - b1) * g
-            # The bias correction in the moment's precision (at least float32).
-            c1 = 1 - b1 ** count.astype(jnp.result_type(new_m.dtype, jnp.float32))
             u = (new_m / c1.astype(new_m.dtype)) / jnp.maximum(gamma * n, eps)
             if clip_threshold is not None:
                 u = jnp.clip(u, -clip_threshold, clip_threshold)
