@@ -193,7 +193,9 @@ from gradtx._schedules_combined import linear_onecycle_schedule as linear_onecyc
 from gradtx._schedules_combined import sgdr_schedule as sgdr_schedule
 from gradtx._schedules_combined import warmup_constant_schedule as warmup_constant_schedule
 from gradtx._schedules_combined import warmup_cosine_decay_schedule as warmup_cosine_decay_schedule
-from gradtx._schedules_combined import warmup_exponential_decay_schedule as warmup_exponential_decay_schedule
+from gradtx._schedules_combined import (
+    warmup_exponential_decay_schedule as warmup_exponential_decay_schedule,
+)
 from gradtx._plateau import ReduceLROnPlateauState as ReduceLROnPlateauState
 from gradtx._plateau import reduce_on_plateau as reduce_on_plateau
 

@@ -12,8 +12,7 @@ from jax import lax
 
 from gradtx._base import GradientTransformation, with_extra_args_support
 from gradtx._numerics import canonicalize_dtype, safe_increment, zero_count
-from gradtx._state_tools import cast_like_state
-from gradtx._tree import tree_sum_of_squares
+from gradtx._tree import tree_cast_like, tree_sum_of_squares
 from gradtx._validate import check_dtype, check_range
 
 
@@ -196,7 +195,7 @@ class MultiSteps:
         def step(_):
             inner_in = jax.tree.map(lambda a, g: a.astype(g.dtype), acc, updates)
             u, s = self._opt.update(inner_in, state.inner_opt_state, params, **extra_args)
-            return cast_like_state(u, updates), cast_like_state(s, state.inner_opt_state)
+            return tree_cast_like(u, updates), tree_cast_like(s, state.inner_opt_state)
 
         def hold(_):
             return jax.tree.map(jnp.zeros_like, updates), state.inner_opt_state

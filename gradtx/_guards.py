@@ -16,7 +16,8 @@ from jax import lax
 
 from gradtx._base import GradientTransformation, with_extra_args_support
 from gradtx._numerics import safe_increment, zero_count
-from gradtx._state_tools import cast_like_state, tree_get_all_with_path
+from gradtx._state_tools import tree_get_all_with_path
+from gradtx._tree import tree_cast_like
 from gradtx._validate import check_decay, check_int, check_positive
 
 
@@ -25,7 +26,7 @@ def _guarded_update(inner, accept, updates, inner_state, params, extra_args):
 
     def run(_):
         u, s = inner.update(updates, inner_state, params, **extra_args)
-        return cast_like_state(u, updates), cast_like_state(s, inner_state)
+        return tree_cast_like(u, updates), tree_cast_like(s, inner_state)
 
     def skip(_):
         return jax.tree.map(jnp.zeros_like, updates), inner_state

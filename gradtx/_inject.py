@@ -13,7 +13,7 @@ import numpy as np
 
 from gradtx._base import GradientTransformation, with_extra_args_support
 from gradtx._numerics import canonicalize_dtype, safe_increment, zero_count
-from gradtx._state_tools import cast_like_state
+from gradtx._tree import tree_cast_like
 from gradtx._validate import check_dtype
 
 
@@ -190,8 +190,8 @@ def _inject(
             new_updates, inner_state = inner.update(
                 updates, state.inner_state, params, **extra_args
             )
-            new_updates = cast_like_state(new_updates, updates)
-            inner_state = cast_like_state(inner_state, state.inner_state)
+            new_updates = tree_cast_like(new_updates, updates)
+            inner_state = tree_cast_like(inner_state, state.inner_state)
             count = safe_increment(state.count)
             if use_stateful_state:
                 new_hp_states = {

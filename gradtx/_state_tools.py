@@ -310,22 +310,3 @@ def tree_set(tree: Any, filtering: Filtering | None = None, /, **values: Any) ->
         return treedef.unflatten([rebuild((*path, *p), c) for p, c in kids])
 
     return rebuild((), tree)
-
-
-def cast_like_state(new: Any, old: Any) -> Any:
-    """Cast each array leaf of ``new`` to the dtype of the matching leaf of ``old``.
-
-    Wrappers apply it to the state and updates their inner transformation
-    returns, so state dtypes stay fixed even around a transformation that
-    promotes (a float32 hyperparameter times a bfloat16 moment). Leaves that are
-    not arrays, or have the same dtype, or an extended dtype (PRNG keys), pass
-    through.
-    """
-
-    def f(n, o):
-        nd, od = getattr(n, "dtype", None), getattr(o, "dtype", None)
-        if nd is None or od is None or nd == od or jax.dtypes.issubdtype(od, jax.dtypes.extended):
-            return n
-        return n.astype(od)
-
-    return jax.tree.map(f, new, old)

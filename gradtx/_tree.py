@@ -91,8 +91,22 @@ def tree_cast(tree, dtype):
 
 
 def tree_cast_like(tree, like):
-    """Cast each leaf of ``tree`` to the dtype of the matching leaf of ``like``."""
-    return jax.tree.map(lambda x, y: jnp.asarray(x).astype(jnp.asarray(y).dtype), tree, like)
+    """Cast each array leaf of ``tree`` to the dtype of the matching leaf of ``like``.
+
+    Wrappers apply it to the state and updates their inner transformation
+    returns, so state dtypes stay fixed even around a transformation that
+    promotes (a float32 hyperparameter times a bfloat16 moment). Leaves that are
+    not arrays, or already have the dtype, or have an extended dtype (PRNG keys),
+    pass through.
+    """
+
+    def f(n, o):
+        nd, od = getattr(n, "dtype", None), getattr(o, "dtype", None)
+        if nd is None or od is None or nd == od or jax.dtypes.issubdtype(od, jax.dtypes.extended):
+            return n
+        return n.astype(od)
+
+    return jax.tree.map(f, tree, like)
 
 
 def abs_sq(x: jax.Array) -> jax.Array:
