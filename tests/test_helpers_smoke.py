@@ -1,8 +1,8 @@
 import jax.numpy as jnp
 import numpy as np
-from helpers import QUAD_X0, ROSEN_X0, quadratic, rosenbrock, run
 
 import gradtx as gx
+from tests.helpers import QUAD_X0, ROSEN_X0, quadratic, rosenbrock, run
 
 
 def test_problems_have_known_minima():

@@ -1,0 +1,1 @@
+"""The core: the transformation contract, eager compilation, numerics and validation."""

@@ -1,0 +1,108 @@
+"""Per-coordinate adaptive scaling: AdaGrad, RMSProp (plain and centered), Adadelta."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
+from gradtx._core._numerics import safe_increment, zero_count
+from gradtx._core._validate import check_decay, check_nonnegative
+from gradtx.transforms._scaling import learning_rate_or_identity
+from gradtx.transforms._weight_decay import add_decayed_weights
+from gradtx.tree_utils._tree_math import abs_sq, tree_zeros_like, zip_map
+
+
+class ScaleByAdadeltaState(NamedTuple):
+    """State of ``scale_by_adadelta``: count, EMA of squared gradients ``nu`` and of
+    squared steps ``nu_delta``."""
+
+    count: jax.Array
+    nu: object
+    nu_delta: object
+
+
+def scale_by_adadelta(
+    rho: float | jax.Array = 0.9, eps: float | jax.Array = 1e-6
+) -> GradientTransformation:
+    """Scale by the ratio of RMS past steps to RMS past gradients (Adadelta).
+
+    Update rule:
+        nu_t       = rho * nu_{t-1} + (1 - rho) * g_t^2
+        u_t        = sqrt(nu_delta_{t-1} + eps) / sqrt(nu_t + eps) * g_t
+        nu_delta_t = rho * nu_delta_{t-1} + (1 - rho) * u_t^2
+
+    The ratio has the units of the params, so no learning rate is needed in
+    principle. Memory: two buffers.
+
+    Args:
+        rho: decay in [0, 1).
+        eps: > 0 in practice; with eps = 0 the first step is 0.
+
+    Returns:
+        The transformation; its state is ``ScaleByAdadeltaState``.
+
+    References:
+        Zeiler, ADADELTA: An Adaptive Learning Rate Method, 2012, Algorithm 1.
+    """
+    check_decay("scale_by_adadelta", "rho", rho)
+    check_nonnegative("scale_by_adadelta", "eps", eps)
+
+    def init(params):
+        return ScaleByAdadeltaState(
+            count=zero_count(), nu=tree_zeros_like(params), nu_delta=tree_zeros_like(params)
+        )
+
+    def update(updates, state, params=None, **extra_args):
+        del params, extra_args
+
+        def leaf(g, n, d):
+            new_n = ((1 - rho) * abs_sq(g) + rho * n).astype(n.dtype)
+            u = jnp.sqrt(d + eps) / jnp.sqrt(new_n + eps) * g
+            new_d = ((1 - rho) * abs_sq(u) + rho * d).astype(d.dtype)
+            return u.astype(g.dtype), new_n, new_d
+
+        updates, nu, nu_delta = zip_map(
+            "gradtx.scale_by_adadelta",
+            leaf,
+            3,
+            updates=updates,
+            nu=state.nu,
+            nu_delta=state.nu_delta,
+        )
+        return updates, ScaleByAdadeltaState(
+            count=safe_increment(state.count), nu=nu, nu_delta=nu_delta
+        )
+
+    return GradientTransformation(init, update)
+
+
+def adadelta(
+    learning_rate: ScalarOrSchedule | None = None,
+    rho: float | jax.Array = 0.9,
+    eps: float | jax.Array = 1e-6,
+    weight_decay: ScalarOrSchedule = 0.0,
+    weight_decay_mask=None,
+) -> GradientTransformation:
+    """Adadelta: optional L2 term, ``scale_by_adadelta``, then the learning rate.
+
+        g'_t = g_t + weight_decay * p_t;   p_t = p_{t-1} - learning_rate * u_t
+
+    ``learning_rate=None`` means 1.0, the paper's method. (optax's None skips the
+    sign flip, which makes the step ascend; gradtx always descends.)
+    torch.optim.Adadelta(lr=1.0, rho=0.9, eps=1e-6) is ``adadelta(1.0, 0.9, 1e-6)``.
+
+    Example:
+        >>> import gradtx
+        >>> opt = gradtx.adadelta(learning_rate=1.0)
+    """
+    check_decay("adadelta", "rho", rho)
+    check_nonnegative("adadelta", "eps", eps)
+    check_nonnegative("adadelta", "weight_decay", weight_decay)
+    return chain(
+        add_decayed_weights(weight_decay, mask=weight_decay_mask),
+        scale_by_adadelta(rho, eps),
+        learning_rate_or_identity("adadelta", learning_rate),
+    )

@@ -1,0 +1,70 @@
+"""Private helpers for torch-style options: where weight decay enters, Python zeros."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
+from gradtx._core._numerics import canonicalize_dtype
+from gradtx._core._validate import check_nonnegative
+from gradtx.transforms._scaling import scale_by_learning_rate
+from gradtx.transforms._weight_decay import add_decayed_weights
+
+
+def is_python_zero(x: Any) -> bool:
+    """True for a Python int or float equal to 0 (an option that is switched off).
+
+    Arrays, even concrete zeros, count as "on": a hyperparameter given as an
+    array may later be traced or injected, and the state structure must not
+    depend on its value.
+    """
+    return isinstance(x, int | float) and not isinstance(x, bool) and x == 0
+
+
+def scalar_dtype() -> jnp.dtype:
+    """The default float dtype (float64 when x64 is enabled, else float32).
+
+    Used for per-step scalars and scalar state, as torch uses its default dtype
+    for ``step``, ``mu_product`` and friends.
+    """
+    return canonicalize_dtype(jnp.float64)
+
+
+def check_weight_decay(fn: str, weight_decay: Any, decoupled_weight_decay: Any) -> None:
+    check_nonnegative(fn, "weight_decay", weight_decay)
+    if not isinstance(decoupled_weight_decay, bool):
+        raise TypeError(
+            f"gradtx.{fn}(decoupled_weight_decay={decoupled_weight_decay!r}): "
+            f"decoupled_weight_decay must be a bool; got {type(decoupled_weight_decay).__name__}."
+        )
+
+
+def with_weight_decay(
+    direction: GradientTransformation,
+    learning_rate: ScalarOrSchedule,
+    weight_decay: ScalarOrSchedule,
+    decoupled: bool,
+) -> GradientTransformation:
+    """``direction`` then the learning rate, with weight decay placed torch's way.
+
+    Coupled (L2, ``decoupled=False``): ``weight_decay * params`` is added to the
+    gradient before ``direction``, so it enters the moments. Decoupled: it is
+    added to ``direction``'s output, so the step is
+    ``-learning_rate * (direction + weight_decay * params)``. A Python zero adds
+    nothing (the chain is then exactly ``direction`` and the learning rate).
+    """
+    lr = scale_by_learning_rate(learning_rate)
+    if is_python_zero(weight_decay):
+        return chain(direction, lr)
+    if decoupled:
+        return chain(direction, add_decayed_weights(weight_decay), lr)
+    return chain(add_decayed_weights(weight_decay), direction, lr)
+
+
+def as_scalar(x: Any) -> jax.Array:
+    """A hyperparameter as a scalar array in at least the default float dtype."""
+    x = jnp.asarray(x)
+    return x.astype(jnp.promote_types(x.dtype, scalar_dtype()))

@@ -1,0 +1,1 @@
+"""Assignment problems: the Hungarian algorithm (optax.assignment)."""

@@ -1,0 +1,25 @@
+"""Newer and experimental optimizers (optax.contrib)."""
+
+# ruff: noqa: I001  (sorted by defining module)
+from gradtx._optimizers._ademamix import ScaleByAdemamixState as ScaleByAdemamixState
+from gradtx._optimizers._ademamix import ademamix as ademamix
+from gradtx._optimizers._ademamix import scale_by_ademamix as scale_by_ademamix
+from gradtx._optimizers._adopt import adopt as adopt
+from gradtx._optimizers._adopt import scale_by_adopt as scale_by_adopt
+from gradtx.contrib._muon import MuonDimensionNumbers as MuonDimensionNumbers
+from gradtx.contrib._muon import MuonState as MuonState
+from gradtx.contrib._muon import muon as muon
+from gradtx.contrib._muon import scale_by_muon as scale_by_muon
+from gradtx.contrib._prodigy import ProdigyState as ProdigyState
+from gradtx.contrib._prodigy import prodigy as prodigy
+from gradtx.contrib._reduce_on_plateau import ReduceLROnPlateauState as ReduceLROnPlateauState
+from gradtx.contrib._reduce_on_plateau import reduce_on_plateau as reduce_on_plateau
+from gradtx.contrib._schedule_free import ScheduleFreeState as ScheduleFreeState
+from gradtx.contrib._schedule_free import schedule_free as schedule_free
+from gradtx.contrib._schedule_free import schedule_free_adamw as schedule_free_adamw
+from gradtx.contrib._schedule_free import schedule_free_eval_params as schedule_free_eval_params
+from gradtx.contrib._schedule_free import schedule_free_sgd as schedule_free_sgd
+from gradtx.contrib._sophia import HutchinsonState as HutchinsonState
+from gradtx.contrib._sophia import SophiaState as SophiaState
+from gradtx.contrib._sophia import hutchinson_estimator_diag_hessian as hutchinson_estimator_diag_hessian
+from gradtx.contrib._sophia import sophia as sophia

@@ -1,0 +1,1 @@
+"""Curvature: Hessian-, Gauss-Newton- and Fisher-vector products, Hessian spectra, critical points."""

@@ -1,0 +1,1 @@
+"""Loss functions for regression, classification, ranking and sequences (optax.losses)."""

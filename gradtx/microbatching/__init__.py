@@ -1,0 +1,1 @@
+"""Splitting a batch into micro-batches and accumulating their results (optax.microbatching)."""

@@ -1,0 +1,1 @@
+"""Perturbed optimizers: smoothing a function by random perturbations (optax.perturbations)."""

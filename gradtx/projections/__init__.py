@@ -1,0 +1,1 @@
+"""Euclidean projections onto convex sets: boxes, balls, simplices, hyperplanes (optax.projections)."""

@@ -1,0 +1,1 @@
+"""Deterministic solvers and line searches, with one jitted run loop (``minimize``, ``least_squares``)."""

@@ -1,0 +1,138 @@
+"""Momentum (trace), exponential moving averages, and SGD."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from gradtx._core._contract import GradientTransformation
+from gradtx._core._numerics import (
+    bias_correction_factor,
+    canonicalize_dtype,
+    safe_increment,
+    zero_count,
+)
+from gradtx._core._validate import check_decay, check_dtype, check_range
+from gradtx._optimizers._weight_decay import is_python_zero
+from gradtx.tree_utils._tree_math import tree_zeros_like, zip_map
+
+
+class TraceState(NamedTuple):
+    """State of ``trace``: step count and the momentum buffer ``mu``."""
+
+    count: jax.Array
+    mu: object
+
+
+def trace(
+    decay: float | jax.Array,
+    nesterov: bool = False,
+    accumulator_dtype=None,
+    *,
+    dampening: float | jax.Array = 0.0,
+) -> GradientTransformation:
+    """Accumulate a momentum trace of the updates (heavy ball, or Nesterov).
+
+    Update rule (t counts from 1):
+        mu_t = g_t + decay * mu_{t-1}                    (dampening = 0)
+        mu_1 = g_1;  mu_t = decay * mu_{t-1} + (1 - dampening) * g_t   (t > 1)
+        u_t  = mu_t                      (heavy ball)
+        u_t  = g_t + decay * mu_t        (nesterov=True)
+
+    This is the "sum" form used by optax and torch.optim.SGD: the step is not
+    scaled by ``1 - decay``. With ``dampening`` it is torch.optim.SGD's buffer,
+    whose first step is the raw gradient (undampened). Memory: one buffer per
+    param.
+
+    Args:
+        decay: momentum coefficient in [0, 1).
+        nesterov: use Nesterov's look-ahead form.
+        accumulator_dtype: dtype of ``mu``; None uses each param's dtype.
+        dampening: in [0, 1]; scales the incoming gradient from the second
+            step on (torch.optim.SGD's ``dampening``). The default 0 is optax's
+            trace.
+
+    Returns:
+        The transformation; its state is ``TraceState``.
+
+    References:
+        Polyak, Some methods of speeding up the convergence of iteration methods, 1964.
+        Sutskever et al., On the importance of initialization and momentum in deep
+        learning, ICML 2013.
+    """
+    check_decay("trace", "decay", decay)
+    check_dtype("trace", "accumulator_dtype", accumulator_dtype)
+    check_range("trace", "dampening", dampening, 0.0, 1.0)
+    accumulator_dtype = canonicalize_dtype(accumulator_dtype)
+    damped = not is_python_zero(dampening)
+
+    def init(params):
+        return TraceState(count=zero_count(), mu=tree_zeros_like(params, accumulator_dtype))
+
+    def update(updates, state, params=None, **extra_args):
+        del params, extra_args
+        first = state.count == 0
+
+        def leaf(g, m):
+            if damped:
+                new_m = jnp.where(first, g, decay * m + (1 - dampening) * g)
+            else:
+                new_m = g + decay * m
+            u = g + decay * new_m if nesterov else new_m
+            return u.astype(g.dtype), new_m.astype(m.dtype)
+
+        updates, mu = zip_map("gradtx.trace", leaf, 2, updates=updates, mu=state.mu)
+        return updates, TraceState(count=safe_increment(state.count), mu=mu)
+
+    return GradientTransformation(init, update)
+
+
+class EmaState(NamedTuple):
+    """State of ``ema``: step count and the running average ``mu``."""
+
+    count: jax.Array
+    mu: object
+
+
+def ema(
+    decay: float | jax.Array, debias: bool = True, accumulator_dtype=None
+) -> GradientTransformation:
+    """Replace the updates by their exponential moving average.
+
+    Update rule:
+        mu_t = decay * mu_{t-1} + (1 - decay) * g_t
+        u_t  = mu_t / (1 - decay ** t)   (debias=True; t counts from 1)
+        u_t  = mu_t                      (debias=False)
+
+    Args:
+        decay: in [0, 1).
+        debias: divide by ``1 - decay**t`` so that early averages are not biased
+            towards the zero initialisation.
+        accumulator_dtype: dtype of ``mu``; None uses each param's dtype.
+
+    Returns:
+        The transformation; its state is ``EmaState``.
+    """
+    check_decay("ema", "decay", decay)
+    check_dtype("ema", "accumulator_dtype", accumulator_dtype)
+    accumulator_dtype = canonicalize_dtype(accumulator_dtype)
+
+    def init(params):
+        return EmaState(count=zero_count(), mu=tree_zeros_like(params, accumulator_dtype))
+
+    def update(updates, state, params=None, **extra_args):
+        del params, extra_args
+        count = safe_increment(state.count)
+        corr = bias_correction_factor(decay, count) if debias else None
+
+        def leaf(g, m):
+            new_m = (1 - decay) * g + decay * m
+            u = new_m / corr.astype(new_m.dtype) if debias else new_m
+            return u.astype(g.dtype), new_m.astype(m.dtype)
+
+        updates, mu = zip_map("gradtx.ema", leaf, 2, updates=updates, mu=state.mu)
+        return updates, EmaState(count=count, mu=mu)
+
+    return GradientTransformation(init, update)

@@ -1,0 +1,224 @@
+"""Memory-light second moments: Adafactor's factored RMS and SM3's covers."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+def map_leaves_with_stats(where: str, f, n_out: int, updates, *stats):
+    """Map ``f(g, *stat_leaves)`` over the leaves of ``updates``; return ``n_out`` trees.
+
+    Each tree in ``stats`` has the updates' structure down to the updates'
+    leaves, where it may hold arrays of other shapes (factored statistics,
+    placeholders) or lists of arrays, so unlike ``zip_map`` shapes are not
+    compared.
+    """
+    leaves, treedef = jax.tree.flatten(updates)
+    try:
+        rest = [treedef.flatten_up_to(s) for s in stats]
+    except (ValueError, TypeError):
+        for i, s in enumerate(stats):
+            diff = first_difference("updates", updates, f"state[{i}]", s, check_shapes=False)
+            if diff is not None:
+                raise ValueError(f"{where}: {diff}; was the state built by this init?") from None
+        raise
+    outs = [f(*xs) for xs in zip(leaves, *rest, strict=True)]
+    return tuple(treedef.unflatten([o[k] for o in outs]) for k in range(n_out))
+
+
+def global_norm_f32(tree) -> jax.Array:
+    parts = [
+        jnp.sum(jnp.square(jnp.abs(x).astype(jnp.promote_types(jnp.result_type(x), jnp.float32))))
+        for x in jax.tree.leaves(tree)
+    ]
+    total = functools.reduce(jnp.add, parts, jnp.zeros((), jnp.float32))
+    return jnp.sqrt(total).astype(jnp.float32)
+
+
+def is_none(x: Any) -> bool:
+    return x is None
+
+
+def _flatten_with_paths(tree):
+    leaves, treedef = jax.tree_util.tree_flatten_with_path(tree, is_leaf=is_none)
+    return leaves, treedef
+
+
+def _shape(x) -> tuple[int, ...]:
+    return tuple(np.shape(x)) if not hasattr(x, "shape") else tuple(x.shape)
+
+
+def first_difference(a_name: str, a, b_name: str, b, *, check_shapes: bool = True):
+    """Describe the first place where two trees differ, or return None.
+
+    None leaves are wildcards: a None in either tree matches anything there.
+    """
+    a_leaves, a_def = _flatten_with_paths(a)
+    b_leaves, b_def = _flatten_with_paths(b)
+    a_paths = [p for p, _ in a_leaves]
+    b_paths = [p for p, _ in b_leaves]
+    if a_paths != b_paths:
+        b_set = {jax.tree_util.keystr(p) for p in b_paths}
+        a_set = {jax.tree_util.keystr(p) for p in a_paths}
+        for p in a_paths:
+            k = jax.tree_util.keystr(p)
+            if k not in b_set:
+                return f"{a_name} and {b_name} differ at path {k or '<root>'}: present in {a_name} but not in {b_name}"
+        for p in b_paths:
+            k = jax.tree_util.keystr(p)
+            if k not in a_set:
+                return f"{a_name} and {b_name} differ at path {k or '<root>'}: present in {b_name} but not in {a_name}"
+        return f"{a_name} and {b_name} have leaves in a different order: {a_def} vs {b_def}"
+    if a_def != b_def:
+        return f"{a_name} and {b_name} have different container types: {a_def} vs {b_def}"
+    if check_shapes:
+        for (path, x), (_, y) in zip(a_leaves, b_leaves):
+            if x is None or y is None:
+                continue
+            sx, sy = _shape(x), _shape(y)
+            if sx != sy:
+                k = jax.tree_util.keystr(path) or "<root>"
+                return f"{a_name} and {b_name} differ at path {k}: {a_name} has shape {sx}, {b_name} {sy}"
+    return None
+
+
+def check_same_structure(fn_name: str, **trees) -> None:
+    """Raise ValueError naming the first path where the given trees differ.
+
+    The first keyword is compared against each of the others. Runs at trace
+    time only (structure and shapes are static), so it costs nothing per step.
+    """
+    items = list(trees.items())
+    a_name, a = items[0]
+    for b_name, b in items[1:]:
+        if b is None:
+            continue
+        diff = first_difference(a_name, a, b_name, b)
+        if diff is not None:
+            raise ValueError(f"{fn_name}: {diff}.")
+
+
+def tree_zeros_like(tree, dtype=None):
+    """Zeros with each leaf's shape, in ``dtype`` (or the leaf's dtype)."""
+    return jax.tree.map(lambda x: jnp.zeros(jnp.shape(x), dtype or jnp.asarray(x).dtype), tree)
+
+
+def tree_full_like(tree, value, dtype=None):
+    return jax.tree.map(
+        lambda x: jnp.full(jnp.shape(x), value, dtype or jnp.asarray(x).dtype), tree
+    )
+
+
+def tree_cast(tree, dtype):
+    """Cast every leaf to ``dtype``; ``dtype=None`` leaves the tree as it is."""
+    if dtype is None:
+        return tree
+    return jax.tree.map(lambda x: jnp.asarray(x).astype(dtype), tree)
+
+
+def tree_cast_like(tree, like):
+    """Cast each array leaf of ``tree`` to the dtype of the matching leaf of ``like``.
+
+    Wrappers apply it to the state and updates their inner transformation
+    returns, so state dtypes stay fixed even around a transformation that
+    promotes (a float32 hyperparameter times a bfloat16 moment). Leaves that are
+    not arrays, or already have the dtype, or have an extended dtype (PRNG keys),
+    pass through.
+    """
+
+    def f(n, o):
+        nd, od = getattr(n, "dtype", None), getattr(o, "dtype", None)
+        if nd is None or od is None or nd == od or jax.dtypes.issubdtype(od, jax.dtypes.extended):
+            return n
+        return n.astype(od)
+
+    return jax.tree.map(f, tree, like)
+
+
+def abs_sq(x: jax.Array) -> jax.Array:
+    """|x|^2 elementwise, real for complex x."""
+    x = jnp.asarray(x)
+    if jnp.iscomplexobj(x):
+        return (x.conj() * x).real
+    return x * x
+
+
+def tree_sum_of_squares(tree) -> jax.Array:
+    leaves = [jnp.sum(abs_sq(x)) for x in jax.tree.leaves(tree)]
+    if not leaves:
+        return jnp.zeros((), jnp.float32)
+    return sum(leaves[1:], leaves[0])
+
+
+def tree_l2_norm(tree) -> jax.Array:
+    """The Euclidean norm of all leaves taken together."""
+    return jnp.sqrt(tree_sum_of_squares(tree))
+
+
+def tree_vdot(a, b) -> jax.Array:
+    parts = [jnp.vdot(x, y) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b))]
+    if not parts:
+        return jnp.zeros((), jnp.float32)
+    return sum(parts[1:], parts[0])
+
+
+def tree_scale(c, tree):
+    return jax.tree.map(lambda x: c * x, tree)
+
+
+def tree_add(a, b):
+    return jax.tree.map(jnp.add, a, b)
+
+
+def tree_sub(a, b):
+    return jax.tree.map(jnp.subtract, a, b)
+
+
+def tree_add_scaled(a, c, b):
+    """a + c * b leafwise."""
+    return jax.tree.map(lambda x, y: x + c * y, a, b)
+
+
+def tree_where(cond, a, b):
+    """Select ``a`` where the scalar ``cond`` is true, else ``b``, leafwise."""
+    return jax.tree.map(lambda x, y: jnp.where(cond, x, y), a, b)
+
+
+def zip_map(where: str, f, n_out: int | None = None, **trees):
+    """Map ``f`` over the leaves of several same-shaped trees in one pass.
+
+    The first keyword tree fixes the structure. ``f`` gets one leaf of each tree,
+    in keyword order, and returns one value, or a tuple of ``n_out`` values (then
+    ``n_out`` trees are returned). Flattening happens once, so a many-leaf tree
+    is traced once per step, not once per output.
+
+    Raises:
+        ValueError: ``where`` followed by the first path at which the trees
+            differ in structure or in a leaf's shape.
+    """
+    names = list(trees)
+    first = trees[names[0]]
+    leaves, treedef = jax.tree.flatten(first)
+    try:
+        rest = [treedef.flatten_up_to(trees[n]) for n in names[1:]]
+    except (ValueError, TypeError):
+        for n in names[1:]:
+            diff = first_difference(names[0], first, n, trees[n])
+            if diff is not None:
+                raise ValueError(f"{where}: {diff}.") from None
+        raise
+    for xs in zip(leaves, *rest):
+        s0 = jnp.shape(xs[0])
+        for n, x in zip(names[1:], xs[1:]):
+            if x is not None and jnp.shape(x) != s0:
+                diff = first_difference(names[0], first, n, trees[n])
+                raise ValueError(f"{where}: {diff}.")
+    outs = [f(*xs) for xs in zip(leaves, *rest)]
+    if n_out is None:
+        return treedef.unflatten(outs)
+    return tuple(treedef.unflatten([o[k] for o in outs]) for k in range(n_out))

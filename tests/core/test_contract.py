@@ -1,0 +1,108 @@
+"""The contract suite, run over every registered transformation and optimizer.
+
+For each entry: init and update under jit on a nested tree with None leaves and
+mixed dtypes; the second update reuses the compiled function; state structure and
+dtypes never change; updates keep the gradients' structure and dtypes; unknown
+extra args are ignored; outputs are finite; vmap over a leading batch axis equals
+the unbatched computation.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import gradtx as gx
+from tests.registry import ALL, Entry
+
+IDS = [e.name for e in ALL]
+
+
+def contract_tree(entry: Entry, seed: int):
+    """A nested dict/list/tuple tree with a None leaf and the entry's dtypes."""
+    rng = np.random.default_rng(seed)
+    dts = {d: jnp.dtype(d) for d in entry.dtypes}
+
+    def arr(shape, dtype):
+        if entry.min_ndim > len(shape):
+            shape = (2,) * (entry.min_ndim - len(shape)) + shape
+        return jnp.asarray(rng.normal(size=shape), dtype)
+
+    f = dts.get("float32", next(iter(dts.values())))
+    tree = {
+        "a": [arr((3, 4), f), None, (arr((5,), dts.get("bfloat16", f)),)],
+        "b": {"c": arr((2, 3), dts.get("float64", f)), "d": arr((), f)},
+    }
+    return tree
+
+
+def _dtypes(tree):
+    return jax.tree.map(lambda x: jnp.asarray(x).dtype, tree)
+
+
+@pytest.mark.parametrize("entry", ALL, ids=IDS)
+def test_jit_contract(entry: Entry):
+    params = contract_tree(entry, 0)
+    grads = contract_tree(entry, 1)
+    if entry.finite_on_zero_grad:
+        grads["b"]["d"] = jnp.zeros_like(grads["b"]["d"])
+    tx = entry.make()
+    assert isinstance(tx, tuple) and len(tx) == 2
+
+    init = jax.jit(tx.init)
+    update = jax.jit(lambda g, s, p: tx.update(g, s, p, unknown_extra_arg=1.0, **entry.extra_args))
+    state0 = init(params)
+    updates1, state1 = update(grads, state0, params)
+    params1 = gx.apply_updates(params, updates1)
+    updates2, state2 = update(grads, state1, params1)
+
+    assert update._cache_size() == 1, "second update recompiled"
+    # Every state leaf is its own buffer, so the state can be donated (donate_argnums).
+    eager_leaves = jax.tree.leaves(tx.init(params))
+    assert len({id(x) for x in eager_leaves}) == len(eager_leaves), "state leaves share a buffer"
+    for s in (state1, state2):
+        assert jax.tree.structure(s) == jax.tree.structure(state0)
+        assert _dtypes(s) == _dtypes(state0), "state dtypes changed between steps"
+    for u in (updates1, updates2):
+        assert jax.tree.structure(u) == jax.tree.structure(grads)
+        assert _dtypes(u) == _dtypes(grads), "updates not in the gradients' dtypes"
+        assert all(bool(jnp.all(jnp.isfinite(x))) for x in jax.tree.leaves(u))
+    assert _dtypes(params1) == _dtypes(params)
+    assert params1["a"][1] is None
+    for leaf in jax.tree.leaves(state2):
+        if jnp.issubdtype(jnp.asarray(leaf).dtype, jnp.inexact):
+            assert bool(jnp.all(jnp.isfinite(leaf)))
+
+
+def _vmap_tree(entry: Entry, seed: int, batch: int | None):
+    rng = np.random.default_rng(seed)
+    lead = () if batch is None else (batch,)
+    w_shape = (4, 3)
+    b_shape = (3,) if entry.min_ndim <= 1 else (2, 3)
+    return {
+        "w": jnp.asarray(rng.normal(size=lead + w_shape), jnp.float32),
+        "b": jnp.asarray(rng.normal(size=lead + b_shape), jnp.float32),
+    }
+
+
+@pytest.mark.parametrize("entry", [e for e in ALL if e.vmap], ids=[e.name for e in ALL if e.vmap])
+def test_vmap_matches_unbatched(entry: Entry):
+    tx = entry.make()
+    params = _vmap_tree(entry, 0, 3)
+    grads = _vmap_tree(entry, 1, 3)
+
+    def two_steps(g, p):
+        s = tx.init(p)
+        u, s = tx.update(g, s, p, **entry.extra_args)
+        p = gx.apply_updates(p, u)
+        u, s = tx.update(g, s, p, **entry.extra_args)
+        return gx.apply_updates(p, u)
+
+    batched = jax.jit(jax.vmap(two_steps))(grads, params)
+    first = jax.jit(two_steps)(
+        jax.tree.map(lambda x: x[1], grads), jax.tree.map(lambda x: x[1], params)
+    )
+    for b, f in zip(jax.tree.leaves(batched), jax.tree.leaves(first)):
+        np.testing.assert_allclose(np.asarray(b[1]), np.asarray(f), rtol=2e-5, atol=2e-6)

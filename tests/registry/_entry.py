@@ -1,0 +1,19 @@
+"""The registry entry: how the contract suite builds and checks one transformation."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    name: str  # unique test id, e.g. "adam" or "sgd-nesterov"
+    make: Callable[[], Any]  # builds the GradientTransformation
+    extra_args: dict = dataclasses.field(default_factory=dict)  # e.g. {"value": 1.0}
+    optimizer: bool = False  # a full optimizer (includes a learning rate; descends)
+    vmap: bool = True  # supports jax.vmap over a leading batch axis of params
+    min_ndim: int = 0  # smallest leaf rank it accepts (contract trees respect it)
+    dtypes: tuple[str, ...] = ("bfloat16", "float32", "float64")
+    finite_on_zero_grad: bool = True  # outputs finite when a gradient leaf is all zeros
