@@ -24,7 +24,9 @@ Design:
 from gradtx._core._eager import EagerJit as EagerJit
 from gradtx._core._contract import EmptyState as EmptyState
 from gradtx._core._contract import GradientTransformation as GradientTransformation
-from gradtx._core._contract import GradientTransformationExtraArgs as GradientTransformationExtraArgs
+from gradtx._core._contract import (
+    GradientTransformationExtraArgs as GradientTransformationExtraArgs,
+)
 from gradtx._core._contract import OptState as OptState
 from gradtx._core._contract import Params as Params
 from gradtx._core._contract import ScalarOrSchedule as ScalarOrSchedule
@@ -174,7 +176,9 @@ from gradtx.contrib._prodigy import ProdigyState as ProdigyState
 from gradtx.contrib._prodigy import prodigy as prodigy
 from gradtx.contrib._sophia import HutchinsonState as HutchinsonState
 from gradtx.contrib._sophia import SophiaState as SophiaState
-from gradtx.contrib._sophia import hutchinson_estimator_diag_hessian as hutchinson_estimator_diag_hessian
+from gradtx.contrib._sophia import (
+    hutchinson_estimator_diag_hessian as hutchinson_estimator_diag_hessian,
+)
 from gradtx.contrib._sophia import scale_by_sophia as scale_by_sophia
 from gradtx.contrib._sophia import sophia as sophia
 
@@ -185,7 +189,9 @@ from gradtx.schedules._schedule import exponential_decay as exponential_decay
 from gradtx.schedules._schedule import join_schedules as join_schedules
 from gradtx.schedules._schedule import linear_schedule as linear_schedule
 from gradtx.schedules._schedule import piecewise_constant_schedule as piecewise_constant_schedule
-from gradtx.schedules._schedule import piecewise_interpolate_schedule as piecewise_interpolate_schedule
+from gradtx.schedules._schedule import (
+    piecewise_interpolate_schedule as piecewise_interpolate_schedule,
+)
 from gradtx.schedules._schedule import polynomial_schedule as polynomial_schedule
 from gradtx.schedules._combined import cosine_onecycle_schedule as cosine_onecycle_schedule
 from gradtx.schedules._combined import cyclic_schedule as cyclic_schedule
@@ -193,13 +199,17 @@ from gradtx.schedules._combined import linear_onecycle_schedule as linear_onecyc
 from gradtx.schedules._combined import sgdr_schedule as sgdr_schedule
 from gradtx.schedules._combined import warmup_constant_schedule as warmup_constant_schedule
 from gradtx.schedules._combined import warmup_cosine_decay_schedule as warmup_cosine_decay_schedule
-from gradtx.schedules._combined import warmup_exponential_decay_schedule as warmup_exponential_decay_schedule
+from gradtx.schedules._combined import (
+    warmup_exponential_decay_schedule as warmup_exponential_decay_schedule,
+)
 from gradtx.contrib._reduce_on_plateau import ReduceLROnPlateauState as ReduceLROnPlateauState
 from gradtx.contrib._reduce_on_plateau import reduce_on_plateau as reduce_on_plateau
 
 # Wrappers
 from gradtx.transforms._conditionality import ConditionallyMaskState as ConditionallyMaskState
-from gradtx.transforms._conditionality import ConditionallyTransformState as ConditionallyTransformState
+from gradtx.transforms._conditionality import (
+    ConditionallyTransformState as ConditionallyTransformState,
+)
 from gradtx.transforms._partition import MultiTransformState as MultiTransformState
 from gradtx.transforms._partition import PartitionState as PartitionState
 from gradtx.transforms._conditionality import conditionally_mask as conditionally_mask
@@ -231,7 +241,9 @@ from gradtx.transforms._monitor import monitored_chain as monitored_chain
 
 # Hyperparameters as state
 from gradtx.schedules._inject import InjectHyperparamsState as InjectHyperparamsState
-from gradtx.schedules._inject import InjectStatefulHyperparamsState as InjectStatefulHyperparamsState
+from gradtx.schedules._inject import (
+    InjectStatefulHyperparamsState as InjectStatefulHyperparamsState,
+)
 from gradtx.schedules._inject import WrappedSchedule as WrappedSchedule
 from gradtx.schedules._inject import inject_hyperparams as inject_hyperparams
 from gradtx.schedules._inject import inject_stateful_hyperparams as inject_stateful_hyperparams

@@ -111,7 +111,9 @@ def scale_by_sm3(
             new_m = ((1 - b1) * v + b1 * m).astype(m.dtype)
             return new_m.astype(g.dtype), new_m, new_nu
 
-        updates, mu, nu = map_leaves_with_stats(f"gradtx.{fn}", leaf, 3, updates, state.mu, state.nu)
+        updates, mu, nu = map_leaves_with_stats(
+            f"gradtx.{fn}", leaf, 3, updates, state.mu, state.nu
+        )
         return updates, ScaleBySM3State(count=safe_increment(state.count), mu=mu, nu=nu)
 
     return GradientTransformation(init, update)

@@ -21,5 +21,7 @@ from gradtx.contrib._schedule_free import schedule_free_eval_params as schedule_
 from gradtx.contrib._schedule_free import schedule_free_sgd as schedule_free_sgd
 from gradtx.contrib._sophia import HutchinsonState as HutchinsonState
 from gradtx.contrib._sophia import SophiaState as SophiaState
-from gradtx.contrib._sophia import hutchinson_estimator_diag_hessian as hutchinson_estimator_diag_hessian
+from gradtx.contrib._sophia import (
+    hutchinson_estimator_diag_hessian as hutchinson_estimator_diag_hessian,
+)
 from gradtx.contrib._sophia import sophia as sophia

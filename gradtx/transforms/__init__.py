@@ -19,7 +19,9 @@ from gradtx.transforms._clipping import clip as clip
 from gradtx.transforms._clipping import clip_by_global_norm as clip_by_global_norm
 from gradtx.transforms._conditionality import ConditionFn as ConditionFn
 from gradtx.transforms._conditionality import ConditionallyMaskState as ConditionallyMaskState
-from gradtx.transforms._conditionality import ConditionallyTransformState as ConditionallyTransformState
+from gradtx.transforms._conditionality import (
+    ConditionallyTransformState as ConditionallyTransformState,
+)
 from gradtx.transforms._conditionality import conditionally_mask as conditionally_mask
 from gradtx.transforms._conditionality import conditionally_transform as conditionally_transform
 from gradtx.transforms._constraints import NonNegativeParamsState as NonNegativeParamsState
