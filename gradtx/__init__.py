@@ -37,6 +37,7 @@ from gradtx._core._contract import Updates as Updates
 from gradtx._core._contract import apply_updates as apply_updates
 from gradtx._core._contract import chain as chain
 from gradtx._core._eager import eager_jit as eager_jit
+from gradtx._core._eager import eager_jit_disabled as eager_jit_disabled
 from gradtx._core._contract import identity as identity
 from gradtx._core._contract import named_chain as named_chain
 from gradtx._core._eager import set_eager_jit as set_eager_jit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol
 
@@ -71,7 +72,7 @@ class GradientTransformation(_TransformPair):
     __slots__ = ()
 
     def __new__(cls, init: TransformInitFn, update: TransformUpdateFn):
-        return super().__new__(cls, init, eager_jit(update))
+        return tuple.__new__(_optax_compatible(cls), (init, eager_jit(update)))
 
     @classmethod
     def _make(cls, iterable):
@@ -81,6 +82,31 @@ class GradientTransformation(_TransformPair):
 # optax distinguishes transformations that accept extra args; in gradtx every
 # transformation does, so the two names denote the same type.
 GradientTransformationExtraArgs = GradientTransformation
+
+_OPTAX_COMPATIBLE: dict[type, type] = {}
+
+
+def _optax_compatible(cls: type) -> type:
+    """``cls``, or a subclass that is also optax's ``GradientTransformationExtraArgs``.
+
+    optax's combinators (``optax.chain``, ``optax.masked``, ...) pass extra
+    arguments such as ``value=`` only to instances of their own
+    ``GradientTransformationExtraArgs``. When optax has been imported, gradtx
+    transformations are built as instances of a subclass of both types, so a
+    gradtx transformation placed inside ``optax.chain`` still receives them.
+    gradtx never imports optax itself: a transformation built before optax was
+    imported stays a plain gradtx one.
+    """
+    optax = sys.modules.get("optax")
+    base = getattr(optax, "GradientTransformationExtraArgs", None)
+    if base is None or issubclass(cls, base):
+        return cls
+    mixed = _OPTAX_COMPATIBLE.get(cls)
+    if mixed is None:
+        mixed = type(cls.__name__, (cls, base), {"__slots__": (), "__module__": cls.__module__})
+        mixed.__qualname__ = cls.__qualname__
+        _OPTAX_COMPATIBLE[cls] = mixed
+    return mixed
 
 
 class EmptyState(NamedTuple):

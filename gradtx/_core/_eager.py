@@ -1,9 +1,12 @@
-"""The transformation contract: GradientTransformation, chain and friends."""
+"""Eager calls compiled once: ``EagerJit``, and the switches that turn it off."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+import threading
+import warnings
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import jax
@@ -11,14 +14,13 @@ import jax.numpy as jnp
 import numpy as np
 
 _EAGER_JIT = {"enabled": True}
-
-
+_SWITCH_LOCK = threading.Lock()
 _MAX_STATIC_VARIANTS = 32
 
-
-# Errors that mean "this function cannot be traced" (TypeError is caught too: a
-# non-array output). A function that raises one while being compiled for an eager
-# call, and then runs op by op without error, runs op by op from then on.
+# The errors that mean "this function cannot be traced": it needs concrete values
+# (Python control flow on an array, a NumPy conversion). A function that raises
+# one while being compiled for an eager call runs op by op from then on, with a
+# warning. Every other error is the function's own and is raised as it is.
 _UNTRACEABLE = (
     jax.errors.ConcretizationTypeError,
     jax.errors.TracerArrayConversionError,
@@ -27,10 +29,8 @@ _UNTRACEABLE = (
 )
 
 
-try:  # A cheap "are we inside a trace?" test; the leaf scan below covers its absence.
-    from jax._src.core import trace_state_clean as _trace_state_clean
-except ImportError:  # pragma: no cover - depends on the JAX version
-    _trace_state_clean = None
+class _NonArrayOutput(Exception):
+    """Raised while tracing when the function returns a leaf jit cannot return."""
 
 
 def set_eager_jit(enabled: bool) -> bool:
@@ -38,12 +38,39 @@ def set_eager_jit(enabled: bool) -> bool:
 
     With it on (the default), ``tx.update`` and ``apply_updates`` called outside a
     JAX trace run through a cached ``jax.jit``; with it off they run op by op,
-    which is what you want when stepping through an update in a debugger
-    (``jax.disable_jit()`` has the same effect for a block of code).
+    which is what you want when stepping through an update in a debugger. For one
+    block of code use ``with gradtx.eager_jit_disabled():`` instead
+    (``jax.disable_jit()`` has the same effect, for all of JAX).
     """
-    old = _EAGER_JIT["enabled"]
-    _EAGER_JIT["enabled"] = bool(enabled)
+    if not isinstance(enabled, bool):
+        raise TypeError(
+            f"gradtx.set_eager_jit(enabled={enabled!r}): enabled must be a bool; "
+            f"got {type(enabled).__name__}."
+        )
+    with _SWITCH_LOCK:
+        old = _EAGER_JIT["enabled"]
+        _EAGER_JIT["enabled"] = enabled
     return old
+
+
+@contextlib.contextmanager
+def eager_jit_disabled() -> Iterator[None]:
+    """Run the eager ``update`` and ``apply_updates`` calls of a block op by op.
+
+    Example:
+        >>> import gradtx, jax.numpy as jnp
+        >>> tx = gradtx.sgd(0.1)
+        >>> params = jnp.ones(2)
+        >>> with gradtx.eager_jit_disabled():
+        ...     updates, state = tx.update(params, tx.init(params))
+        >>> updates
+        Array([-0.1, -0.1], dtype=float32)
+    """
+    old = set_eager_jit(False)
+    try:
+        yield
+    finally:
+        set_eager_jit(old)
 
 
 def _is_dynamic_leaf(x) -> bool:
@@ -85,23 +112,30 @@ class EagerJit:
 
     def _traced(self, static_kwargs, *args, **kwargs):
         self.trace_count += 1
-        return self.__wrapped__(*args, **kwargs, **static_kwargs)
+        out = self.__wrapped__(*args, **kwargs, **static_kwargs)
+        if not all(isinstance(x, jax.Array) for x in jax.tree.leaves(out)):
+            raise _NonArrayOutput
+        return out
+
+    def _fall_back(self, reason: str) -> None:
+        self._untraceable = True
+        name = getattr(self.__wrapped__, "__qualname__", repr(self.__wrapped__))
+        warnings.warn(
+            f"gradtx: {name} could not be compiled for eager calls ({reason}); it runs op by "
+            "op from now on. Inside your own jax.jit it is unaffected.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
     def __call__(self, *args, **kwargs):
         fn = self.__wrapped__
         if self._untraceable or not _EAGER_JIT["enabled"] or jax.config.jax_disable_jit:
             return fn(*args, **kwargs)
-        if _trace_state_clean is not None:
-            if not _trace_state_clean():
-                return fn(*args, **kwargs)
-            # Top level: no argument can be a live tracer. Non-array leaves make
-            # jit raise a TypeError, handled below.
-        else:
-            leaves = jax.tree.leaves(args)
-            if not all(type(x) in _PLAIN_ARRAY_TYPES for x in leaves):  # common case: fast
-                for leaf in leaves:
-                    if isinstance(leaf, jax.core.Tracer) or not _is_dynamic_leaf(leaf):
-                        return fn(*args, **kwargs)
+        leaves = jax.tree.leaves(args)
+        if not all(type(x) in _PLAIN_ARRAY_TYPES for x in leaves):  # common case: fast
+            for leaf in leaves:
+                if isinstance(leaf, jax.core.Tracer) or not _is_dynamic_leaf(leaf):
+                    return fn(*args, **kwargs)
         dynamic, static = {}, {}
         for name, value in kwargs.items():
             leaves = jax.tree.leaves(value)
@@ -124,13 +158,15 @@ class EagerJit:
             self._jitted[key] = jitted
         try:
             return jitted(*args, **dynamic)
-        except (*_UNTRACEABLE, TypeError):
-            # fn needs concrete values (Python control flow on an array, a NumPy
-            # conversion) or returns non-array values: run it op by op, now and,
-            # if that works, from now on. A genuine error is raised again here.
-            out = fn(*args, **kwargs)
-            self._untraceable = True
-            return out
+        except _UNTRACEABLE as err:
+            reason = type(err).__name__
+        except _NonArrayOutput:
+            reason = "it returns values that are not arrays"
+        # Run it op by op, now and, if that works, from now on; a genuine error
+        # is raised here, before anything is switched.
+        out = fn(*args, **kwargs)
+        self._fall_back(reason)
+        return out
 
 
 def eager_jit(fn: Callable) -> Callable:

@@ -12,7 +12,6 @@ from gradtx._core._numerics import safe_increment, zero_count
 from gradtx._core._validate import check_learning_rate, check_nonnegative
 from gradtx._optimizers._weight_decay import (
     as_scalar,
-    is_python_zero,
     scalar_dtype,
     with_weight_decay,
 )
@@ -87,8 +86,8 @@ def adagrad(
     eps: float | jax.Array = 1e-7,
     *,
     eps_in_sqrt: bool = True,
-    lr_decay: float | jax.Array = 0.0,
-    weight_decay: ScalarOrSchedule = 0.0,
+    lr_decay: float | jax.Array | None = None,
+    weight_decay: ScalarOrSchedule | None = None,
 ) -> GradientTransformation:
     """AdaGrad: optional L2 term, ``scale_by_rss``, then the (decaying) learning rate.
 
@@ -106,9 +105,12 @@ def adagrad(
         initial_accumulator_value: starting value of ``nu``, >= 0.
         eps: >= 0.
         eps_in_sqrt: see ``scale_by_rss``; False puts eps outside the root (torch).
-        lr_decay: >= 0; the step t uses ``learning_rate / (1 + (t - 1) * lr_decay)``
+        lr_decay: None (default: no decay) or >= 0; the step t uses
+            ``learning_rate / (1 + (t - 1) * lr_decay)``
             (a schedule's value at step t is divided the same way).
-        weight_decay: >= 0; L2 regularisation added to the gradient first.
+        weight_decay: None (the default) adds no decay term; else >= 0 (0 included,
+            which keeps the term in the chain whatever the number's type);
+            L2 regularisation added to the gradient first.
 
     Example:
         >>> import gradtx
@@ -120,7 +122,7 @@ def adagrad(
     check_nonnegative("adagrad", "lr_decay", lr_decay)
     check_nonnegative("adagrad", "weight_decay", weight_decay)
     rss = scale_by_rss(initial_accumulator_value, eps, eps_in_sqrt=eps_in_sqrt)
-    if not is_python_zero(lr_decay):
+    if lr_decay is not None:
         learning_rate = _decayed_learning_rate(learning_rate, lr_decay)
     return with_weight_decay(rss, learning_rate, weight_decay, decoupled=False)
 

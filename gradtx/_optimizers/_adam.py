@@ -126,7 +126,7 @@ def adam(
     *,
     nesterov: bool = False,
     nu_dtype=None,
-    weight_decay: ScalarOrSchedule = 0.0,
+    weight_decay: ScalarOrSchedule | None = None,
     decoupled_weight_decay: bool = False,
 ) -> GradientTransformation:
     """Adam: ``scale_by_adam`` then ``scale_by_learning_rate``.
@@ -137,7 +137,9 @@ def adam(
     same betas, eps, ``weight_decay`` and ``decoupled_weight_decay``.
 
     Args:
-        weight_decay: >= 0. By default L2 regularisation as in
+        weight_decay: None (the default) adds no decay term; else >= 0 (0 included,
+            which keeps the term in the chain whatever the number's type).
+            By default L2 regularisation as in
             torch.optim.Adam: ``weight_decay * p`` is added to the gradient, so
             it enters the moments (``add_decayed_weights`` before
             ``scale_by_adam``). Not to be confused with ``adamw``'s decoupled decay.

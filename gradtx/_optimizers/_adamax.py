@@ -75,7 +75,7 @@ def adamax(
     b2: float | jax.Array = 0.999,
     eps: float | jax.Array = 1e-8,
     *,
-    weight_decay: ScalarOrSchedule = 0.0,
+    weight_decay: ScalarOrSchedule | None = None,
 ) -> GradientTransformation:
     """Adamax: ``scale_by_adamax`` then the learning rate.
 
@@ -84,7 +84,9 @@ def adamax(
     the max.
 
     Args:
-        weight_decay: >= 0; L2 regularisation added to the gradient first.
+        weight_decay: None (the default) adds no decay term; else >= 0 (0 included,
+            which keeps the term in the chain whatever the number's type);
+            L2 regularisation added to the gradient first.
     """
     check_adam_args("adamax", b1, b2, eps)
     check_learning_rate("adamax", learning_rate)

@@ -126,7 +126,7 @@ def amsgrad(
     bias_correction_nu: bool = True,
     *,
     debias_after_max: bool = False,
-    weight_decay: ScalarOrSchedule = 0.0,
+    weight_decay: ScalarOrSchedule | None = None,
     decoupled_weight_decay: bool = False,
 ) -> GradientTransformation:
     """AMSGrad: ``scale_by_amsgrad`` then the learning rate.
@@ -137,7 +137,9 @@ def amsgrad(
 
     Args:
         debias_after_max: see ``scale_by_amsgrad``.
-        weight_decay: >= 0; L2 regularisation added to the gradient first
+        weight_decay: None (the default) adds no decay term; else >= 0 (0 included,
+            which keeps the term in the chain whatever the number's type);
+            L2 regularisation added to the gradient first
             (torch.optim.Adam(amsgrad=True, weight_decay=w)).
         decoupled_weight_decay: add the decay after the direction instead
             (torch.optim.AdamW(amsgrad=True, weight_decay=w)).

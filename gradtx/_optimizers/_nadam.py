@@ -33,7 +33,7 @@ def nadam(
     nesterov: bool = True,
     nu_dtype=None,
     momentum_decay: float | jax.Array | None = None,
-    weight_decay: ScalarOrSchedule = 0.0,
+    weight_decay: ScalarOrSchedule | None = None,
     decoupled_weight_decay: bool = False,
 ) -> GradientTransformation:
     """NAdam: ``adam`` with Nesterov's look-ahead first moment (``nesterov=True``).
@@ -45,7 +45,9 @@ def nadam(
     Args:
         momentum_decay: None (optax's NAdam) or >= 0, torch's ``momentum_decay``
             (torch's default is 4e-3). Needs ``nesterov=True``.
-        weight_decay: >= 0; L2 regularisation added to the gradient first
+        weight_decay: None (the default) adds no decay term; else >= 0 (0 included,
+            which keeps the term in the chain whatever the number's type);
+            L2 regularisation added to the gradient first
             (torch.optim.NAdam's ``weight_decay``).
         decoupled_weight_decay: add the decay after the direction instead
             (torch's ``decoupled_weight_decay=True``, NAdamW).

@@ -163,7 +163,7 @@ def radam(
     nesterov: bool = False,
     strict_threshold: bool = False,
     eps_before_debias: bool = False,
-    weight_decay: ScalarOrSchedule = 0.0,
+    weight_decay: ScalarOrSchedule | None = None,
     decoupled_weight_decay: bool = False,
 ) -> GradientTransformation:
     """RAdam: ``scale_by_radam`` then ``scale_by_learning_rate``, optionally with weight decay.
@@ -178,7 +178,9 @@ def radam(
         learning_rate: non-negative number, array or schedule.
         b1, b2, eps, eps_root, threshold, nesterov, strict_threshold,
             eps_before_debias: see ``scale_by_radam``.
-        weight_decay: >= 0. L2 regularisation added to the gradient first
+        weight_decay: None (the default) adds no decay term; else >= 0 (0 included,
+            which keeps the term in the chain whatever the number's type).
+            L2 regularisation added to the gradient first
             (torch's default), or decoupled (see below).
         decoupled_weight_decay: add ``weight_decay * p`` after the direction, so
             the step is ``-learning_rate * (u_t + weight_decay * p)`` (RAdamW).

@@ -10,7 +10,6 @@ import jax.numpy as jnp
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, identity
 from gradtx._core._numerics import bias_correction_factor, safe_increment, zero_count
 from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative
-from gradtx._optimizers._weight_decay import is_python_zero
 from gradtx.transforms._momentum import trace
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
@@ -158,7 +157,7 @@ def rmsprop(
     nesterov: bool = False,
     bias_correction: bool = False,
     *,
-    weight_decay: ScalarOrSchedule = 0.0,
+    weight_decay: ScalarOrSchedule | None = None,
 ) -> GradientTransformation:
     """RMSProp: optional L2 term, ``scale_by_rms`` (or ``scale_by_stddev`` when
     centered), the learning rate, then an optional momentum ``trace``.
@@ -188,7 +187,7 @@ def rmsprop(
         check_decay("rmsprop", "momentum", momentum)
     check_nonnegative("rmsprop", "weight_decay", weight_decay)
     precond = scale_by_stddev if centered else scale_by_rms
-    head = () if is_python_zero(weight_decay) else (add_decayed_weights(weight_decay),)
+    head = () if weight_decay is None else (add_decayed_weights(weight_decay),)
     return chain(
         *head,
         precond(decay, eps, initial_scale, eps_in_sqrt, bias_correction),

@@ -6,7 +6,6 @@ import jax
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, identity
 from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative, check_range
-from gradtx._optimizers._weight_decay import is_python_zero
 from gradtx.transforms._momentum import trace
 from gradtx.transforms._scaling import scale, scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
@@ -18,14 +17,14 @@ def sgd(
     nesterov: bool = False,
     accumulator_dtype=None,
     *,
-    dampening: float | jax.Array = 0.0,
-    weight_decay: ScalarOrSchedule = 0.0,
+    dampening: float | jax.Array | None = None,
+    weight_decay: ScalarOrSchedule | None = None,
     maximize: bool = False,
 ) -> GradientTransformation:
     """Stochastic gradient descent, optionally with (Nesterov) momentum.
 
     Chains ``scale(-1)`` (when ``maximize``), ``add_decayed_weights(weight_decay)``
-    (when it is not a Python 0), ``trace(momentum, nesterov, dampening=dampening)``
+    (unless None), ``trace(momentum, nesterov, dampening=dampening)``
     (when ``momentum`` is not None) and ``scale_by_learning_rate(learning_rate)``:
         g'_t = +-g_t + weight_decay * p_{t-1}
         mu_t = g'_t + momentum * mu_{t-1};  p_t = p_{t-1} - learning_rate * mu_t
@@ -39,9 +38,11 @@ def sgd(
         momentum: in [0, 1), or None for plain SGD (no state).
         nesterov: Nesterov momentum.
         accumulator_dtype: dtype of the momentum buffer.
-        dampening: in [0, 1]; see ``trace``. Ignored when ``momentum`` is None
+        dampening: None (default) or in [0, 1]; see ``trace``. Ignored when ``momentum`` is None
             (as torch ignores it when momentum is 0).
-        weight_decay: >= 0; L2 regularisation added to the gradient before the
+        weight_decay: None (the default) adds no decay term; else >= 0 (0 included,
+            which keeps the term in the chain whatever the number's type);
+            L2 regularisation added to the gradient before the
             momentum (torch.optim.SGD's ``weight_decay``).
         maximize: ascend instead of descend: the gradient is negated first, so
             the weight decay still pulls towards zero (torch's implementation).
@@ -68,10 +69,10 @@ def sgd(
     head = []
     if maximize:
         head.append(scale(-1.0))
-    if not is_python_zero(weight_decay):
+    if weight_decay is not None:
         head.append(add_decayed_weights(weight_decay))
     if momentum is not None:
-        damp = {} if is_python_zero(dampening) else {"dampening": dampening}
+        damp = {} if dampening is None else {"dampening": dampening}
         core = trace(momentum, nesterov, accumulator_dtype, **damp)
     else:
         core = identity()

@@ -1,4 +1,4 @@
-"""Private helpers for torch-style options: where weight decay enters, Python zeros."""
+"""Helpers for torch-style options: where weight decay enters, scalar dtypes."""
 
 from __future__ import annotations
 
@@ -12,16 +12,6 @@ from gradtx._core._numerics import canonicalize_dtype
 from gradtx._core._validate import check_nonnegative
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
-
-
-def is_python_zero(x: Any) -> bool:
-    """True for a Python int or float equal to 0 (an option that is switched off).
-
-    Arrays, even concrete zeros, count as "on": a hyperparameter given as an
-    array may later be traced or injected, and the state structure must not
-    depend on its value.
-    """
-    return isinstance(x, int | float) and not isinstance(x, bool) and x == 0
 
 
 def scalar_dtype() -> jnp.dtype:
@@ -53,11 +43,13 @@ def with_weight_decay(
     Coupled (L2, ``decoupled=False``): ``weight_decay * params`` is added to the
     gradient before ``direction``, so it enters the moments. Decoupled: it is
     added to ``direction``'s output, so the step is
-    ``-learning_rate * (direction + weight_decay * params)``. A Python zero adds
-    nothing (the chain is then exactly ``direction`` and the learning rate).
+    ``-learning_rate * (direction + weight_decay * params)``. ``None`` adds
+    nothing (the chain is then exactly ``direction`` and the learning rate); any
+    number, 0 included, adds the term, so the structure never depends on the
+    number's type.
     """
     lr = scale_by_learning_rate(learning_rate)
-    if is_python_zero(weight_decay):
+    if weight_decay is None:
         return chain(direction, lr)
     if decoupled:
         return chain(direction, add_decayed_weights(weight_decay), lr)

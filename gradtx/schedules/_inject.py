@@ -122,7 +122,6 @@ def _inject(
     @functools.wraps(inner_factory)
     def make(*args: Any, **kwargs: Any) -> GradientTransformation:
         bound = signature.bind(*args, **kwargs)
-        passed = set(bound.arguments)
         bound.apply_defaults()
         fixed, numeric, schedules, stateful = {}, {}, {}, {}
         for name, value in bound.arguments.items():
@@ -132,16 +131,7 @@ def _inject(
                     f"gradtx.{fn}: {getattr(inner_factory, '__name__', 'the factory')} takes "
                     f"*{name}; inject_hyperparams needs a factory with named parameters only."
                 )
-            # Keyword-only options left at their defaults (torch-style switches such as
-            # adam(weight_decay=0.0)) stay Python values, so the inner chain keeps the
-            # plain optimizer's structure; pass them explicitly to inject them.
-            unpassed_option = kind is inspect.Parameter.KEYWORD_ONLY and name not in passed
-            if (
-                name in static
-                or unpassed_option
-                or isinstance(value, bool)
-                or _is_dtype_like(value)
-            ):
+            if name in static or isinstance(value, bool) or _is_dtype_like(value):
                 fixed[name] = value
             elif _is_stateful_schedule(value):
                 stateful[name] = value
@@ -228,10 +218,10 @@ def inject_hyperparams(
 
     Numeric arguments (Python numbers, NumPy and JAX arrays) become state;
     callables are schedules unless listed in ``static_args``; bools, dtypes,
-    None and anything else stay fixed Python values, and so do keyword-only
-    options left at their defaults (``adam(..., *, weight_decay=0.0)``), which
-    keeps the inner chain's structure that of the plain optimizer; pass such an
-    option explicitly to inject it. Objects with ``init``,
+    None and anything else stay fixed Python values. Options that are off by
+    default are None (``adam(..., *, weight_decay=None)``), so they stay fixed and
+    the inner chain keeps the plain optimizer's structure; pass a number to
+    inject one. Objects with ``init``,
     ``update`` and ``__call__`` (optax's stateful schedules) are supported and
     switch the state to ``InjectStatefulHyperparamsState``.
 

@@ -15,7 +15,6 @@ from gradtx._core._numerics import (
     zero_count,
 )
 from gradtx._core._validate import check_decay, check_dtype, check_range
-from gradtx._optimizers._weight_decay import is_python_zero
 from gradtx.tree_utils._tree_math import tree_zeros_like, zip_map
 
 
@@ -31,12 +30,12 @@ def trace(
     nesterov: bool = False,
     accumulator_dtype=None,
     *,
-    dampening: float | jax.Array = 0.0,
+    dampening: float | jax.Array | None = None,
 ) -> GradientTransformation:
     """Accumulate a momentum trace of the updates (heavy ball, or Nesterov).
 
     Update rule (t counts from 1):
-        mu_t = g_t + decay * mu_{t-1}                    (dampening = 0)
+        mu_t = g_t + decay * mu_{t-1}                    (dampening None)
         mu_1 = g_1;  mu_t = decay * mu_{t-1} + (1 - dampening) * g_t   (t > 1)
         u_t  = mu_t                      (heavy ball)
         u_t  = g_t + decay * mu_t        (nesterov=True)
@@ -50,9 +49,9 @@ def trace(
         decay: momentum coefficient in [0, 1).
         nesterov: use Nesterov's look-ahead form.
         accumulator_dtype: dtype of ``mu``; None uses each param's dtype.
-        dampening: in [0, 1]; scales the incoming gradient from the second
-            step on (torch.optim.SGD's ``dampening``). The default 0 is optax's
-            trace.
+        dampening: None (the default, optax's trace) or a number in [0, 1]
+            that scales the incoming gradient from the second step on
+            (torch.optim.SGD's ``dampening``; 0 gives the same numbers as None).
 
     Returns:
         The transformation; its state is ``TraceState``.
@@ -66,7 +65,7 @@ def trace(
     check_dtype("trace", "accumulator_dtype", accumulator_dtype)
     check_range("trace", "dampening", dampening, 0.0, 1.0)
     accumulator_dtype = canonicalize_dtype(accumulator_dtype)
-    damped = not is_python_zero(dampening)
+    damped = dampening is not None
 
     def init(params):
         return TraceState(count=zero_count(), mu=tree_zeros_like(params, accumulator_dtype))

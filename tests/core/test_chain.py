@@ -208,3 +208,31 @@ def test_moment_dtypes_are_chosen_by_mu_and_nu_dtype():
     s = gx.adam(0.1, mu_dtype=jnp.bfloat16, nu_dtype=jnp.float32).init(jnp.ones(2, jnp.float16))
     assert s[0].mu.dtype == jnp.bfloat16 and s[0].nu.dtype == jnp.float32
     assert s[0].count.dtype == jnp.int32
+
+
+def test_gradtx_transformations_inside_optax_chain_receive_extra_args():
+    import optax
+
+    value = jnp.asarray(2.0)
+    params = {"x": jnp.array([1.0, -2.0, 0.5])}
+    grads = {"x": jnp.array([0.3, -0.1, 0.2])}
+    mine = gx.polyak_sgd()
+    assert isinstance(mine, optax.GradientTransformationExtraArgs)
+    ours = optax.chain(optax.clip_by_global_norm(1.0), mine)
+    theirs = optax.chain(optax.clip_by_global_norm(1.0), optax.polyak_sgd())
+    got, _ = ours.update(grads, ours.init(params), params, value=value)
+    want, _ = theirs.update(grads, theirs.init(params), params, value=value)
+    np.testing.assert_allclose(np.asarray(got["x"]), np.asarray(want["x"]), rtol=1e-12)
+
+
+def test_optax_transformations_inside_gradtx_chain_receive_extra_args():
+    import optax
+
+    value = jnp.asarray(2.0)
+    params = {"x": jnp.array([1.0, -2.0, 0.5])}
+    grads = {"x": jnp.array([0.3, -0.1, 0.2])}
+    ours = gx.chain(gx.clip_by_global_norm(1.0), optax.polyak_sgd())
+    theirs = optax.chain(optax.clip_by_global_norm(1.0), optax.polyak_sgd())
+    got, _ = ours.update(grads, ours.init(params), params, value=value)
+    want, _ = theirs.update(grads, theirs.init(params), params, value=value)
+    np.testing.assert_allclose(np.asarray(got["x"]), np.asarray(want["x"]), rtol=1e-12)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -131,9 +132,14 @@ def test_untraceable_update_falls_back_to_op_by_op():
         return jax.tree.map(jnp.zeros_like, updates), state
 
     tx = gx.GradientTransformation(init, update)
-    u, _ = tx.update({"a": jnp.ones(2)}, tx.init(None))
+    with pytest.warns(
+        RuntimeWarning, match=r"could not be compiled for eager calls \(Concretization"
+    ):
+        u, _ = tx.update({"a": jnp.ones(2)}, tx.init(None))
     np.testing.assert_allclose(np.asarray(u["a"]), [1.0, 1.0])
-    u, _ = tx.update({"a": -jnp.ones(2)}, tx.init(None))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # warned once only
+        u, _ = tx.update({"a": -jnp.ones(2)}, tx.init(None))
     np.testing.assert_allclose(np.asarray(u["a"]), [0.0, 0.0])
 
     # A state that holds a non-array value cannot be a jit output: op by op too.
@@ -144,6 +150,37 @@ def test_untraceable_update_falls_back_to_op_by_op():
     with pytest.raises(TypeError):
         broken.update(jnp.ones(2), ())
     assert not broken.update._untraceable
+
+
+def test_non_array_outputs_fall_back_with_a_warning():
+    tagged = gx.GradientTransformation(lambda p: (), lambda u, s, p=None: ({"n": 3}, s))
+    with pytest.warns(RuntimeWarning, match="not arrays"):
+        assert tagged.update(jnp.ones(2), ())[0] == {"n": 3}
+    assert tagged.update._untraceable
+
+
+def test_genuine_type_errors_are_raised_and_keep_the_fast_path():
+    def update(u, s, p=None):
+        raise TypeError("my own bug")
+
+    tx = gx.GradientTransformation(lambda p: (), update)
+    with pytest.raises(TypeError, match="my own bug"):
+        tx.update(jnp.ones(2), ())
+    assert not tx.update._untraceable
+
+
+def test_eager_jit_disabled_is_a_block_scoped_switch():
+    tx = gx.sgd(0.1)
+    params = tree(0)
+    with gx.eager_jit_disabled():
+        eager_steps(tx, 2, params, params)
+        assert tx.update.trace_count == 0
+    eager_steps(tx, 2, params, params)
+    assert tx.update.trace_count == 1
+    with pytest.raises(
+        TypeError, match=r"gradtx.set_eager_jit\(enabled=1\): enabled must be a bool"
+    ):
+        gx.set_eager_jit(1)
 
 
 def test_switch_off_and_disable_jit():
