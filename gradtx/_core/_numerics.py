@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from gradtx.tree_utils._tree_math import abs_sq
 
@@ -29,6 +30,17 @@ def zero_count() -> jax.Array:
     return jnp.zeros((), jnp.int32)
 
 
+def moment_update(moment: jax.Array, value: jax.Array, decay) -> jax.Array:
+    """One step of an exponential moving average, kept in the moment's dtype.
+
+    ``decay * moment + (1 - decay) * value``: the first and second moments of
+    Adam and its family, RMSProp's mean square, and every other EMA in gradtx
+    are this one rule, so a bfloat16 moment stays bfloat16 even when ``decay``
+    is a float32 array.
+    """
+    return ((1 - decay) * value + decay * moment).astype(moment.dtype)
+
+
 def update_moment(updates, moments, decay, order: int):
     """EMA of ``g ** order``: ``decay * m + (1 - decay) * g ** order``, leafwise.
 
@@ -39,8 +51,7 @@ def update_moment(updates, moments, decay, order: int):
     def f(g, m):
         if g is None:
             return m
-        new = (1 - decay) * (g**order) + decay * m
-        return new.astype(m.dtype)
+        return moment_update(m, g**order, decay)
 
     return jax.tree.map(f, updates, moments, is_leaf=lambda x: x is None)
 
@@ -55,14 +66,14 @@ def update_moment_per_elem_norm(updates, moments, decay, order: int):
             p = abs_sq(g)
         else:
             p = jnp.sqrt(abs_sq(g)) ** order
-        return ((1 - decay) * p + decay * m).astype(m.dtype)
+        return moment_update(m, p, decay)
 
     return jax.tree.map(f, updates, moments, is_leaf=lambda x: x is None)
 
 
 def bias_correction_factor(decay, count: jax.Array) -> jax.Array:
     """The scalar ``1 - decay ** count``, computed once per step."""
-    dtype = jnp.promote_types(jnp.asarray(decay).dtype, jnp.result_type(float))
+    dtype = jnp.promote_types(jnp.asarray(decay).dtype, default_float_dtype())
     return 1 - jnp.asarray(decay, dtype) ** count.astype(dtype)
 
 
@@ -79,16 +90,32 @@ def canonicalize_dtype(dtype):
     return jax.dtypes.canonicalize_dtype(dtype)
 
 
-def cast_to_updates_dtype(new_updates, updates):
-    """Cast outgoing updates back to the incoming updates' dtypes."""
-    return jax.tree.map(lambda u, g: u.astype(jnp.asarray(g).dtype), new_updates, updates)
+def default_float_dtype() -> np.dtype:
+    """The default float dtype: float64 when x64 is enabled, else float32.
+
+    Used for per-step scalars and scalar state (bias corrections, step counts as
+    floats), as torch uses its default dtype for ``step`` and friends.
+    """
+    return canonicalize_dtype(jnp.float64)
 
 
-def widest_float_dtype(params) -> jnp.dtype:
-    """The widest float dtype among the params, and at least float32."""
-    dtypes = [
-        jnp.asarray(x).dtype
-        for x in jax.tree.leaves(params)
-        if jnp.issubdtype(jnp.asarray(x).dtype, jnp.floating)
-    ]
-    return jnp.result_type(jnp.float32, *dtypes)
+def leaf_dtype(x) -> np.dtype:
+    """The dtype of an array, a ``jax.ShapeDtypeStruct`` or a Python scalar."""
+    dtype = getattr(x, "dtype", None)
+    return np.dtype(dtype) if dtype is not None else np.dtype(jnp.result_type(x))
+
+
+def widest_float_dtype(tree) -> np.dtype:
+    """The widest real float dtype among a tree's leaves, and at least float32.
+
+    Complex leaves count by their real part (complex128 gives float64); integer
+    and boolean leaves are ignored. Used for scalar state that must not lose
+    precision against any param (injected hyperparameters, plateau and
+    schedule-free scalars).
+    """
+    dtype = np.dtype(jnp.float32)
+    for leaf in jax.tree.leaves(tree):
+        d = real_dtype(leaf_dtype(leaf))
+        if jnp.issubdtype(d, jnp.floating):
+            dtype = jnp.promote_types(dtype, d)
+    return canonicalize_dtype(dtype)

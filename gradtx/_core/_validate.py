@@ -6,11 +6,49 @@ vmap and ``inject_hyperparams`` keep working."""
 
 from __future__ import annotations
 
-import math
+import contextvars
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import jax
 import numpy as np
+
+# The public factory whose construction is under way: a building block that checks
+# its arguments while an optimizer builds it reports the optimizer's name, so each
+# argument is validated once, where it is used, under the name the user called.
+_REPORTED_AS: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "gradtx_reported_as", default=None
+)
+
+
+def reported_as(fn: str) -> str:
+    """The name to put in an error message: the outermost factory being built, else ``fn``."""
+    return _REPORTED_AS.get() or fn
+
+
+def validates_through_parts(factory: Callable) -> Callable:
+    """Mark an optimizer whose arguments are checked by the building blocks it builds.
+
+    While the decorated factory runs, the ``check_*`` helpers name it instead of
+    the building block (``gradtx.adam(b1=1.2): ...`` rather than
+    ``gradtx.scale_by_adam(b1=1.2): ...``), so the factory need not check the
+    same arguments a second time. Use it only where the factory passes its
+    arguments on under the same names.
+    """
+    name = factory.__name__
+
+    @functools.wraps(factory)
+    def wrapper(*args, **kwargs):
+        if _REPORTED_AS.get() is not None:
+            return factory(*args, **kwargs)
+        token = _REPORTED_AS.set(name)
+        try:
+            return factory(*args, **kwargs)
+        finally:
+            _REPORTED_AS.reset(token)
+
+    return wrapper
 
 
 def concrete_values(value: Any) -> np.ndarray | None:
@@ -60,7 +98,7 @@ def check_range(
     lo = "(-inf" if low is None else ("(" if low_open else "[") + f"{low:g}"
     hi = "inf)" if high is None else f"{high:g}" + (")" if high_open else "]")
     raise ValueError(
-        f"gradtx.{fn}({name}={format_value(value)}): {name} must be in {lo}, {hi}; got {format_value(value)}."
+        f"gradtx.{reported_as(fn)}({name}={format_value(value)}): {name} must be in {lo}, {hi}; got {format_value(value)}."
     )
 
 
@@ -83,7 +121,7 @@ def check_learning_rate(fn: str, value: Any) -> None:
     arr = concrete_values(value)
     if arr is not None and not np.all(np.isfinite(arr)):
         raise ValueError(
-            f"gradtx.{fn}(learning_rate={format_value(value)}): learning_rate must be finite; "
+            f"gradtx.{reported_as(fn)}(learning_rate={format_value(value)}): learning_rate must be finite; "
             f"got {format_value(value)}."
         )
 
@@ -91,10 +129,12 @@ def check_learning_rate(fn: str, value: Any) -> None:
 def check_int(fn: str, name: str, value: Any, low: int | None = None) -> None:
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
         raise TypeError(
-            f"gradtx.{fn}({name}={value!r}): {name} must be an int; got {type(value).__name__}."
+            f"gradtx.{reported_as(fn)}({name}={value!r}): {name} must be an int; got {type(value).__name__}."
         )
     if low is not None and value < low:
-        raise ValueError(f"gradtx.{fn}({name}={value}): {name} must be >= {low}; got {value}.")
+        raise ValueError(
+            f"gradtx.{reported_as(fn)}({name}={value}): {name} must be >= {low}; got {value}."
+        )
 
 
 def check_dtype(fn: str, name: str, value: Any) -> None:
@@ -103,14 +143,12 @@ def check_dtype(fn: str, name: str, value: Any) -> None:
     try:
         np.dtype(value)
     except TypeError:
-        raise TypeError(f"gradtx.{fn}({name}={value!r}): {name} must be a dtype or None.") from None
-
-
-def is_finite_number(x: Any) -> bool:
-    return isinstance(x, float | int) and math.isfinite(x)
+        raise TypeError(
+            f"gradtx.{reported_as(fn)}({name}={value!r}): {name} must be a dtype or None."
+        ) from None
 
 
 def require_params(fn: str, params: Any) -> None:
     """Raise a clear ValueError when a transformation that reads params gets none."""
     if params is None:
-        raise ValueError(f"gradtx.{fn}: update needs params (pass params= to update).")
+        raise ValueError(f"gradtx.{reported_as(fn)}: update needs params (pass params= to update).")

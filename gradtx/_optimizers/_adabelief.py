@@ -11,8 +11,8 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._numerics import bias_correction_factor, safe_increment, zero_count
-from gradtx._core._validate import check_learning_rate
+from gradtx._core._numerics import bias_correction_factor, moment_update, safe_increment, zero_count
+from gradtx._core._validate import validates_through_parts
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._tree_math import abs_sq, tree_zeros_like, zip_map
@@ -95,7 +95,7 @@ def scale_by_belief(
         c1_next = bias_correction_factor(b1, safe_increment(count)) if nesterov else None
 
         def leaf(g, m, n):
-            new_m = ((1 - b1) * g + b1 * m).astype(m.dtype)
+            new_m = moment_update(m, g, b1)
             new_n = ((1 - b2) * abs_sq(g - new_m) + b2 * n + eps_root).astype(n.dtype)
             if nesterov:
                 m_hat = b1 * (new_m / c1_next.astype(new_m.dtype)) + (1 - b1) * (
@@ -115,6 +115,7 @@ def scale_by_belief(
     return GradientTransformation(init, update)
 
 
+@validates_through_parts
 def adabelief(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,
@@ -149,8 +150,6 @@ def adabelief(
         >>> print(np.asarray(gradtx.apply_updates(params, updates)).round(3))
         [ 0.889 -1.889]
     """
-    check_adam_args("adabelief", b1, b2, eps, eps_root)
-    check_learning_rate("adabelief", learning_rate)
     return chain(
         scale_by_belief(b1, b2, eps, eps_root, nesterov=nesterov),
         scale_by_learning_rate(learning_rate),

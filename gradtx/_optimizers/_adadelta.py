@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._numerics import safe_increment, zero_count
+from gradtx._core._numerics import moment_update, safe_increment, zero_count
 from gradtx._core._validate import check_decay, check_nonnegative
 from gradtx.transforms._scaling import learning_rate_or_identity
 from gradtx.transforms._weight_decay import add_decayed_weights
@@ -59,9 +59,9 @@ def scale_by_adadelta(
         del params, extra_args
 
         def leaf(g, n, d):
-            new_n = ((1 - rho) * abs_sq(g) + rho * n).astype(n.dtype)
+            new_n = moment_update(n, abs_sq(g), rho)
             u = jnp.sqrt(d + eps) / jnp.sqrt(new_n + eps) * g
-            new_d = ((1 - rho) * abs_sq(u) + rho * d).astype(d.dtype)
+            new_d = moment_update(d, abs_sq(u), rho)
             return u.astype(g.dtype), new_n, new_d
 
         updates, nu, nu_delta = zip_map(

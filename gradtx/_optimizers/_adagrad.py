@@ -8,11 +8,10 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule
-from gradtx._core._numerics import safe_increment, zero_count
+from gradtx._core._numerics import default_float_dtype, safe_increment, zero_count
 from gradtx._core._validate import check_learning_rate, check_nonnegative
 from gradtx._optimizers._weight_decay import (
     as_scalar,
-    scalar_dtype,
     with_weight_decay,
 )
 from gradtx.tree_utils._tree_math import abs_sq, tree_full_like, zip_map
@@ -132,7 +131,7 @@ def _decayed_learning_rate(learning_rate, lr_decay):
 
     def schedule(count):
         lr = learning_rate(count) if callable(learning_rate) else learning_rate
-        c = count.astype(scalar_dtype())
+        c = count.astype(default_float_dtype())
         return as_scalar(lr) / (1 + c * lr_decay)
 
     return schedule

@@ -11,10 +11,16 @@ from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, cha
 from gradtx._core._numerics import (
     bias_correction_factor,
     canonicalize_dtype,
+    moment_update,
     safe_increment,
     zero_count,
 )
-from gradtx._core._validate import check_decay, check_dtype, check_learning_rate, check_nonnegative
+from gradtx._core._validate import (
+    check_decay,
+    check_dtype,
+    check_nonnegative,
+    validates_through_parts,
+)
 from gradtx._optimizers._weight_decay import check_weight_decay, with_weight_decay
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
@@ -96,8 +102,8 @@ def scale_by_adam(
         c1_next = bias_correction_factor(b1, safe_increment(count)) if nesterov else None
 
         def leaf(g, m, n):
-            new_m = ((1 - b1) * g + b1 * m).astype(m.dtype)
-            new_n = ((1 - b2) * abs_sq(g) + b2 * n).astype(n.dtype)
+            new_m = moment_update(m, g, b1)
+            new_n = moment_update(n, abs_sq(g), b2)
             if nesterov:
                 m_hat = b1 * (new_m / c1_next.astype(new_m.dtype)) + (1 - b1) * (
                     g / c1.astype(g.dtype)
@@ -116,6 +122,7 @@ def scale_by_adam(
     return GradientTransformation(init, update)
 
 
+@validates_through_parts
 def adam(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,
@@ -155,8 +162,6 @@ def adam(
         >>> gradtx.apply_updates(params, updates)["w"].round(4)  # first step: lr * sign(g)
         Array([ 0.9, -0.9], dtype=float32)
     """
-    check_adam_args("adam", b1, b2, eps, eps_root, mu_dtype, nu_dtype)
-    check_learning_rate("adam", learning_rate)
     check_weight_decay("adam", weight_decay, decoupled_weight_decay)
     return with_weight_decay(
         scale_by_adam(b1, b2, eps, eps_root, mu_dtype, nesterov=nesterov, nu_dtype=nu_dtype),
@@ -166,6 +171,7 @@ def adam(
     )
 
 
+@validates_through_parts
 def adamw(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,
@@ -189,8 +195,6 @@ def adamw(
     References:
         Loshchilov and Hutter, Decoupled Weight Decay Regularization, ICLR 2019.
     """
-    check_adam_args("adamw", b1, b2, eps, eps_root, mu_dtype, nu_dtype)
-    check_learning_rate("adamw", learning_rate)
     check_nonnegative("adamw", "weight_decay", weight_decay)
     return chain(
         scale_by_adam(b1, b2, eps, eps_root, mu_dtype, nesterov=nesterov, nu_dtype=nu_dtype),

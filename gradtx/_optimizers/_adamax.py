@@ -8,8 +8,8 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._numerics import bias_correction_factor, safe_increment, zero_count
-from gradtx._core._validate import check_learning_rate, check_nonnegative
+from gradtx._core._numerics import bias_correction_factor, moment_update, safe_increment, zero_count
+from gradtx._core._validate import check_nonnegative, validates_through_parts
 from gradtx._optimizers._adam import check_adam_args
 from gradtx._optimizers._weight_decay import with_weight_decay
 from gradtx.transforms._scaling import scale_by_learning_rate
@@ -56,7 +56,7 @@ def scale_by_adamax(
         c1 = bias_correction_factor(b1, count)
 
         def leaf(g, m, n):
-            new_m = ((1 - b1) * g + b1 * m).astype(m.dtype)
+            new_m = moment_update(m, g, b1)
             new_n = jnp.maximum(b2 * n, jnp.abs(g) + eps).astype(n.dtype)
             u = (new_m / c1.astype(new_m.dtype)) / new_n
             return u.astype(g.dtype), new_m, new_n
@@ -69,6 +69,7 @@ def scale_by_adamax(
     return GradientTransformation(init, update)
 
 
+@validates_through_parts
 def adamax(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,
@@ -88,14 +89,13 @@ def adamax(
             which keeps the term in the chain whatever the number's type);
             L2 regularisation added to the gradient first.
     """
-    check_adam_args("adamax", b1, b2, eps)
-    check_learning_rate("adamax", learning_rate)
     check_nonnegative("adamax", "weight_decay", weight_decay)
     return with_weight_decay(
         scale_by_adamax(b1, b2, eps), learning_rate, weight_decay, decoupled=False
     )
 
 
+@validates_through_parts
 def adamaxw(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,
@@ -105,8 +105,6 @@ def adamaxw(
     mask=None,
 ) -> GradientTransformation:
     """Adamax with decoupled weight decay, as ``adamw`` is to ``adam``."""
-    check_adam_args("adamaxw", b1, b2, eps)
-    check_learning_rate("adamaxw", learning_rate)
     check_nonnegative("adamaxw", "weight_decay", weight_decay)
     return chain(
         scale_by_adamax(b1, b2, eps),

@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._numerics import bias_correction_factor, safe_increment, zero_count
+from gradtx._core._numerics import bias_correction_factor, moment_update, safe_increment, zero_count
 from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
@@ -113,8 +113,8 @@ def scale_by_adan(
 
         def leaf(g, m, n, v, g_prev):
             d = jnp.where(first, jnp.zeros_like(g), g - g_prev)
-            new_m = ((1 - b1) * g + b1 * m).astype(m.dtype)
-            new_v = ((1 - b2) * d + b2 * v).astype(v.dtype)
+            new_m = moment_update(m, g, b1)
+            new_v = moment_update(v, d, b2)
             new_n = ((1 - b3) * abs_sq(g + (1 - b2) * d) + b3 * n).astype(n.dtype)
             direction = new_m / c1.astype(new_m.dtype) + (1 - b2) * (new_v / c2.astype(new_v.dtype))
             u = direction / (jnp.sqrt(new_n / c3.astype(new_n.dtype) + eps_root) + eps)

@@ -14,6 +14,7 @@ from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, cha
 from gradtx._core._numerics import (
     bias_correction_factor,
     canonicalize_dtype,
+    moment_update,
     safe_increment,
     zero_count,
 )
@@ -118,9 +119,9 @@ def scale_by_ademamix(
         c2 = bias_correction_factor(b2, count)
 
         def leaf(g, m, n, m_slow):
-            new_m = ((1 - b1) * g + b1 * m).astype(m.dtype)
-            new_slow = ((1 - b3_t) * g + b3_t * m_slow).astype(m_slow.dtype)
-            new_n = ((1 - b2) * abs_sq(g) + b2 * n).astype(n.dtype)
+            new_m = moment_update(m, g, b1)
+            new_slow = moment_update(m_slow, g, b3_t)
+            new_n = moment_update(n, abs_sq(g), b2)
             numerator = new_m / c1.astype(new_m.dtype) + alpha_t * new_slow
             u = numerator / (jnp.sqrt(new_n / c2.astype(new_n.dtype) + eps_root) + eps)
             return u.astype(g.dtype), new_m, new_n, new_slow

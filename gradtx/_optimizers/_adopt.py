@@ -12,7 +12,12 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
+from gradtx._core._numerics import (
+    canonicalize_dtype,
+    default_float_dtype,
+    safe_increment,
+    zero_count,
+)
 from gradtx._core._validate import check_learning_rate
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
@@ -34,7 +39,7 @@ class ScaleByAdoptState(NamedTuple):
 
 
 def _default_clip_value_fn(count: jax.Array) -> jax.Array:
-    return count**0.25
+    return count.astype(default_float_dtype()) ** 0.25
 
 
 def _check_adopt_args(fn, b1, b2, eps, mu_dtype, clip_value_fn):

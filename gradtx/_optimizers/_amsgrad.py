@@ -11,10 +11,11 @@ from gradtx._core._contract import GradientTransformation, ScalarOrSchedule
 from gradtx._core._numerics import (
     bias_correction_factor,
     canonicalize_dtype,
+    moment_update,
     safe_increment,
     zero_count,
 )
-from gradtx._core._validate import check_learning_rate
+from gradtx._core._validate import validates_through_parts
 from gradtx._optimizers._adam import check_adam_args
 from gradtx._optimizers._weight_decay import check_weight_decay, with_weight_decay
 from gradtx.tree_utils._tree_math import abs_sq, tree_zeros_like, zip_map
@@ -88,8 +89,8 @@ def scale_by_amsgrad(
         c2 = bias_correction_factor(b2, count)
 
         def leaf(g, m, n, n_max):
-            new_m = ((1 - b1) * g + b1 * m).astype(m.dtype)
-            new_n = ((1 - b2) * abs_sq(g) + b2 * n).astype(n.dtype)
+            new_m = moment_update(m, g, b1)
+            new_n = moment_update(n, abs_sq(g), b2)
             m_hat = new_m / c1.astype(new_m.dtype) if bias_correction_mu else new_m
             if debias_after_max:
                 new_max = jnp.maximum(n_max, new_n).astype(n_max.dtype)
@@ -115,6 +116,7 @@ def scale_by_amsgrad(
     return GradientTransformation(init, update)
 
 
+@validates_through_parts
 def amsgrad(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,
@@ -144,8 +146,6 @@ def amsgrad(
         decoupled_weight_decay: add the decay after the direction instead
             (torch.optim.AdamW(amsgrad=True, weight_decay=w)).
     """
-    check_adam_args("amsgrad", b1, b2, eps, eps_root, mu_dtype)
-    check_learning_rate("amsgrad", learning_rate)
     check_weight_decay("amsgrad", weight_decay, decoupled_weight_decay)
     direction = scale_by_amsgrad(
         b1, b2, eps, eps_root, mu_dtype, bias_correction_mu, bias_correction_nu,

@@ -8,9 +8,9 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, OptState, Params, ScalarOrSchedule
-from gradtx._core._numerics import safe_increment, zero_count
+from gradtx._core._numerics import default_float_dtype, safe_increment, zero_count
 from gradtx._core._validate import check_learning_rate, check_nonnegative, require_params
-from gradtx._optimizers._weight_decay import as_scalar, scalar_dtype
+from gradtx._optimizers._weight_decay import as_scalar
 from gradtx.tree_utils._tree_math import tree_zeros_like, zip_map
 
 
@@ -94,7 +94,7 @@ def asgd(
     def update(updates, state, params=None, **extra_args):
         del extra_args
         require_params("asgd", params)
-        c = state.count.astype(scalar_dtype())
+        c = state.count.astype(default_float_dtype())
         lr = as_scalar(learning_rate(state.count) if callable(learning_rate) else learning_rate)
         eta = lr / (1 + lambd * lr * c) ** alpha
         averaging = c - t0 > 1  # mu_{t-1} != 1

@@ -11,17 +11,25 @@ from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, cha
 from gradtx._core._numerics import (
     bias_correction_factor,
     canonicalize_dtype,
+    default_float_dtype,
+    moment_update,
     safe_increment,
     zero_count,
 )
-from gradtx._core._validate import check_decay, check_dtype, check_learning_rate, check_nonnegative
-from gradtx._optimizers._adam import adamw, check_adam_args, scale_by_adam
-from gradtx._optimizers._weight_decay import check_weight_decay, scalar_dtype, with_weight_decay
+from gradtx._core._validate import (
+    check_decay,
+    check_dtype,
+    check_nonnegative,
+    validates_through_parts,
+)
+from gradtx._optimizers._adam import adamw, scale_by_adam
+from gradtx._optimizers._weight_decay import check_weight_decay, with_weight_decay
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
 from gradtx.tree_utils._tree_math import abs_sq, tree_zeros_like, zip_map
 
 
+@validates_through_parts
 def nadam(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,
@@ -52,8 +60,6 @@ def nadam(
         decoupled_weight_decay: add the decay after the direction instead
             (torch's ``decoupled_weight_decay=True``, NAdamW).
     """
-    check_adam_args("nadam", b1, b2, eps, eps_root, mu_dtype, nu_dtype)
-    check_learning_rate("nadam", learning_rate)
     check_weight_decay("nadam", weight_decay, decoupled_weight_decay)
     direction = _nadam_direction(
         "nadam", b1, b2, eps, eps_root, mu_dtype, nesterov, nu_dtype, momentum_decay
@@ -76,6 +82,7 @@ def _nadam_direction(fn, b1, b2, eps, eps_root, mu_dtype, nesterov, nu_dtype, mo
     )
 
 
+@validates_through_parts
 def nadamw(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,
@@ -95,8 +102,6 @@ def nadamw(
     With ``momentum_decay`` (see ``nadam``) it is
     torch.optim.NAdam(weight_decay=w, decoupled_weight_decay=True).
     """
-    check_adam_args("nadamw", b1, b2, eps, eps_root, mu_dtype, nu_dtype)
-    check_learning_rate("nadamw", learning_rate)
     check_nonnegative("nadamw", "weight_decay", weight_decay)
     if momentum_decay is None:
         return adamw(
@@ -180,7 +185,7 @@ def scale_by_nadam(
             count=zero_count(),
             mu=tree_zeros_like(params, mu_dtype),
             nu=tree_zeros_like(params, nu_dtype),
-            mu_product=jnp.ones((), scalar_dtype()),
+            mu_product=jnp.ones((), default_float_dtype()),
         )
 
     def update(updates, state, params=None, **extra_args):
@@ -195,8 +200,8 @@ def scale_by_nadam(
         c2 = bias_correction_factor(b2, count)
 
         def leaf(g, m, n):
-            new_m = ((1 - b1) * g + b1 * m).astype(m.dtype)
-            new_n = ((1 - b2) * abs_sq(g) + b2 * n).astype(n.dtype)
+            new_m = moment_update(m, g, b1)
+            new_n = moment_update(n, abs_sq(g), b2)
             m_hat = coef_mu.astype(new_m.dtype) * new_m + coef_g.astype(g.dtype) * g
             n_hat = new_n / c2.astype(new_n.dtype)
             u = m_hat / (jnp.sqrt(n_hat + eps_root) + eps)

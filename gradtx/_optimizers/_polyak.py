@@ -7,6 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, init_empty_state
+from gradtx._core._numerics import real_dtype
 from gradtx._core._validate import check_learning_rate, check_nonnegative, check_range
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._tree_math import abs_sq
@@ -31,17 +32,12 @@ def _check_polyak_args(fn, f_min, max_learning_rate, eps, variant):
 def _sum_of_squares(tree) -> jax.Array:
     """sum |x|^2 over all leaves, accumulated in at least float32."""
     parts = [
-        jnp.sum(abs_sq(x), dtype=jnp.promote_types(_real(x.dtype), jnp.float32))
+        jnp.sum(abs_sq(x), dtype=jnp.promote_types(real_dtype(x.dtype), jnp.float32))
         for x in jax.tree.leaves(tree)
     ]
     if not parts:
         return jnp.zeros((), jnp.float32)
     return sum(parts[1:], parts[0])
-
-
-def _real(dtype):
-    dtype = jnp.dtype(dtype)
-    return jnp.finfo(dtype).dtype if jnp.issubdtype(dtype, jnp.complexfloating) else dtype
 
 
 def scale_by_polyak(

@@ -6,7 +6,13 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule
-from gradtx._core._numerics import bias_correction_factor, safe_increment, zero_count
+from gradtx._core._numerics import (
+    bias_correction_factor,
+    default_float_dtype,
+    moment_update,
+    safe_increment,
+    zero_count,
+)
 from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative, check_range
 from gradtx._optimizers._adam import ScaleByAdamState
 from gradtx._optimizers._weight_decay import check_weight_decay, with_weight_decay
@@ -33,6 +39,7 @@ def _check_radam_args(fn, b1, b2, eps, eps_root, threshold, nesterov, strict, ep
 
 def radam_rho(b2, count: jax.Array) -> jax.Array:
     """The length of the approximated SMA, ``rho_t``, at step ``count`` (from 1)."""
+    count = count.astype(default_float_dtype())
     rho_inf = 2.0 / (1.0 - b2) - 1.0
     b2t = b2**count
     return rho_inf - 2 * count * b2t / (1 - b2t)
@@ -127,8 +134,8 @@ def scale_by_radam(
         c1_next = bias_correction_factor(b1, safe_increment(count)) if nesterov else None
 
         def leaf(g, m, n):
-            new_m = ((1 - b1) * g + b1 * m).astype(m.dtype)
-            new_n = ((1 - b2) * abs_sq(g) + b2 * n).astype(n.dtype)
+            new_m = moment_update(m, g, b1)
+            new_n = moment_update(n, abs_sq(g), b2)
             if nesterov:
                 m_hat = b1 * (new_m / c1_next.astype(new_m.dtype)) + (1 - b1) * (
                     g / c1.astype(g.dtype)

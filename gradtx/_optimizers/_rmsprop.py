@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, identity
-from gradtx._core._numerics import bias_correction_factor, safe_increment, zero_count
+from gradtx._core._numerics import bias_correction_factor, moment_update, safe_increment, zero_count
 from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative
 from gradtx.transforms._momentum import trace
 from gradtx.transforms._scaling import scale_by_learning_rate
@@ -70,7 +70,7 @@ def scale_by_rms(
         corr = bias_correction_factor(decay, count) if bias_correction else None
 
         def leaf(g, n):
-            new_n = ((1 - decay) * abs_sq(g) + decay * n).astype(n.dtype)
+            new_n = moment_update(n, abs_sq(g), decay)
             n_hat = new_n / corr.astype(new_n.dtype) if bias_correction else new_n
             return _rms_scale(g, n_hat, eps, eps_in_sqrt).astype(g.dtype), new_n
 
@@ -129,8 +129,8 @@ def scale_by_stddev(
         corr = bias_correction_factor(decay, count) if bias_correction else None
 
         def leaf(g, m, n):
-            new_m = ((1 - decay) * g + decay * m).astype(m.dtype)
-            new_n = ((1 - decay) * abs_sq(g) + decay * n).astype(n.dtype)
+            new_m = moment_update(m, g, decay)
+            new_n = moment_update(n, abs_sq(g), decay)
             m_hat, n_hat = new_m, new_n
             if bias_correction:
                 m_hat = new_m / corr.astype(new_m.dtype)

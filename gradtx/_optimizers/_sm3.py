@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._numerics import real_dtype, safe_increment, zero_count
+from gradtx._core._numerics import moment_update, real_dtype, safe_increment, zero_count
 from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative, check_range
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._tree_math import abs_sq, map_leaves_with_stats, zip_map
@@ -108,7 +108,7 @@ def scale_by_sm3(
                     for i, n in enumerate(nu)
                 ]
             v = g * jnp.where(a > 0, jax.lax.rsqrt(a + eps), 0.0)
-            new_m = ((1 - b1) * v + b1 * m).astype(m.dtype)
+            new_m = moment_update(m, v, b1)
             return new_m.astype(g.dtype), new_m, new_nu
 
         updates, mu, nu = map_leaves_with_stats(

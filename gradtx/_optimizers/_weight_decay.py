@@ -8,19 +8,10 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._numerics import canonicalize_dtype
+from gradtx._core._numerics import default_float_dtype
 from gradtx._core._validate import check_nonnegative
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
-
-
-def scalar_dtype() -> jnp.dtype:
-    """The default float dtype (float64 when x64 is enabled, else float32).
-
-    Used for per-step scalars and scalar state, as torch uses its default dtype
-    for ``step``, ``mu_product`` and friends.
-    """
-    return canonicalize_dtype(jnp.float64)
 
 
 def check_weight_decay(fn: str, weight_decay: Any, decoupled_weight_decay: Any) -> None:
@@ -59,4 +50,4 @@ def with_weight_decay(
 def as_scalar(x: Any) -> jax.Array:
     """A hyperparameter as a scalar array in at least the default float dtype."""
     x = jnp.asarray(x)
-    return x.astype(jnp.promote_types(x.dtype, scalar_dtype()))
+    return x.astype(jnp.promote_types(x.dtype, default_float_dtype()))

@@ -11,8 +11,8 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._numerics import bias_correction_factor, safe_increment, zero_count
-from gradtx._core._validate import check_learning_rate, check_nonnegative
+from gradtx._core._numerics import bias_correction_factor, moment_update, safe_increment, zero_count
+from gradtx._core._validate import check_nonnegative, validates_through_parts
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._tree_math import abs_sq, tree_full_like, zip_map
@@ -93,7 +93,7 @@ def scale_by_yogi(
 
         def leaf(g, m, n):
             g2 = abs_sq(g)
-            new_m = ((1 - b1) * g + b1 * m).astype(m.dtype)
+            new_m = moment_update(m, g, b1)
             new_n = (n - (1 - b2) * jnp.sign(n - g2) * g2).astype(n.dtype)
             m_hat = new_m / c1.astype(new_m.dtype)
             n_hat = new_n / c2.astype(new_n.dtype)
@@ -108,6 +108,7 @@ def scale_by_yogi(
     return GradientTransformation(init, update)
 
 
+@validates_through_parts
 def yogi(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,
@@ -130,6 +131,4 @@ def yogi(
         >>> import gradtx
         >>> opt = gradtx.yogi(learning_rate=0.01)
     """
-    check_adam_args("yogi", b1, b2, eps)
-    check_learning_rate("yogi", learning_rate)
     return chain(scale_by_yogi(b1, b2, eps), scale_by_learning_rate(learning_rate))

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule
-from gradtx._core._numerics import safe_increment, widest_float_dtype, zero_count
+from gradtx._core._numerics import moment_update, safe_increment, widest_float_dtype, zero_count
 from gradtx._core._validate import (
     check_decay,
     check_learning_rate,
@@ -166,8 +166,8 @@ def prodigy(
 
         def moments(g, m, v, s, x0, x):
             dg = d * g
-            new_m = (b1 * m + (1 - b1) * dg).astype(m.dtype)
-            new_v = (b2 * v + (1 - b2) * abs_sq(dg)).astype(v.dtype)
+            new_m = moment_update(m, dg, b1)
+            new_v = moment_update(v, abs_sq(dg), b2)
             new_s = (b3 * s + s_coef * dg).astype(s.dtype)
             num = jnp.sum(g.astype(sdt) * (x0 - x).astype(sdt))
             den = jnp.sum(jnp.abs(new_s).astype(sdt))

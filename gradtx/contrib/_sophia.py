@@ -17,6 +17,7 @@ from gradtx._core._contract import (
 from gradtx._core._numerics import (
     bias_correction_factor,
     canonicalize_dtype,
+    moment_update,
     safe_increment,
     zero_count,
 )
@@ -254,7 +255,7 @@ def scale_by_sophia(
             diag, hess_state = hess.update(grads, hess_state, params, **extra_args)
 
             def ema(h, n):
-                return (b2 * n + (1 - b2) * h).astype(n.dtype)
+                return moment_update(n, h, b2)
 
             return hess_state, zip_map("gradtx.scale_by_sophia", ema, nu_estimate=diag, nu=nu)
 

@@ -12,7 +12,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from gradtx._core._contract import GradientTransformation, with_extra_args_support
-from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
+from gradtx._core._numerics import (
+    canonicalize_dtype,
+    safe_increment,
+    widest_float_dtype,
+    zero_count,
+)
 from gradtx._core._validate import check_dtype
 from gradtx.tree_utils._tree_math import tree_cast_like
 
@@ -64,18 +69,6 @@ def _is_float(v: Any) -> bool:
 
 def _is_strong_array(v: Any) -> bool:
     return isinstance(v, jax.Array) and not getattr(v, "weak_type", False)
-
-
-def _default_float_dtype(params: Any) -> np.dtype:
-    """float32, or the widest real float dtype among the params if that is wider."""
-    dtype = np.dtype(jnp.float32)
-    for leaf in jax.tree.leaves(params):
-        d = jnp.result_type(leaf)
-        if jnp.issubdtype(d, jnp.complexfloating):
-            d = jnp.finfo(d).dtype
-        if jnp.issubdtype(d, jnp.floating):
-            dtype = jnp.promote_types(dtype, d)
-    return canonicalize_dtype(dtype)
 
 
 def _as_hyperparam(v: Any, float_dtype, forced_dtype) -> jax.Array:
@@ -155,7 +148,7 @@ def _inject(
             return vals
 
         def init(params):
-            float_dtype = _default_float_dtype(params)
+            float_dtype = widest_float_dtype(params)
             hp_states = {k: s.init() for k, s in stateful.items()}
             hp = {k: _as_hyperparam(v, float_dtype, forced_dtype) for k, v in numeric.items()}
             for k, v in current_values(zero_count(), hp_states, {}).items():
@@ -167,7 +160,7 @@ def _inject(
 
         def update(updates, state, params=None, **extra_args):
             old_hp = state.hyperparams
-            float_dtype = _default_float_dtype(params) if params is not None else jnp.float32
+            float_dtype = widest_float_dtype(params) if params is not None else jnp.float32
             hp_states = state.hyperparams_states if use_stateful_state else {}
             hp = {}
             for k, v in old_hp.items():

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from gradtx._core._contract import GradientTransformation
-from gradtx._core._numerics import safe_increment, zero_count
+from gradtx._core._numerics import default_float_dtype, safe_increment, zero_count
 from gradtx._core._validate import check_nonnegative
 
 # ---------------------------------------------------------------------------
@@ -119,7 +119,7 @@ def add_noise(
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
         count = safe_increment(state.count)
-        std = jnp.sqrt(eta / count**gamma)
+        std = jnp.sqrt(eta / count.astype(default_float_dtype()) ** gamma)
         next_key, sample_key = jax.random.split(state.rng_key)
         leaves, treedef = jax.tree.flatten(updates)
         keys = jax.random.split(sample_key, len(leaves))

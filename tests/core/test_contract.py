@@ -106,3 +106,29 @@ def test_vmap_matches_unbatched(entry: Entry):
     )
     for b, f in zip(jax.tree.leaves(batched), jax.tree.leaves(first)):
         np.testing.assert_allclose(np.asarray(b[1]), np.asarray(f), rtol=2e-5, atol=2e-6)
+
+
+STRICT = [e for e in ALL if e.strict_promotion]
+
+
+@pytest.mark.parametrize("entry", STRICT, ids=[e.name for e in STRICT])
+def test_strict_dtype_promotion(entry: Entry):
+    """Under jax_numpy_dtype_promotion="strict" no implicit promotion is hidden in a step.
+
+    float32 params and gradients, two steps traced and run with strict promotion:
+    a building block that mixes a float64 constant, an int count or a bfloat16
+    moment with float32 arrays without an explicit cast fails here.
+    """
+    rng = np.random.default_rng(0)
+    shape = (2, 3) if entry.min_ndim <= 2 else (2,) * entry.min_ndim
+    params = {"w": jnp.asarray(rng.normal(size=shape), jnp.float32)}
+    grads = {"w": jnp.asarray(rng.normal(size=shape), jnp.float32)}
+    tx = entry.make()
+    with jax.numpy_dtype_promotion("strict"):
+        state = jax.jit(tx.init)(params)
+        step = jax.jit(lambda g, s, p: tx.update(g, s, p, **entry.extra_args))
+        for _ in range(2):
+            updates, state = step(grads, state, params)
+            params = gx.apply_updates(params, updates)
+    assert updates["w"].dtype == jnp.float32
+    assert bool(jnp.all(jnp.isfinite(updates["w"])))

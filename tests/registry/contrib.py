@@ -7,8 +7,13 @@ from tests.registry._entry import Entry
 from tests.registry._support import OBJ, alternate_mask
 
 ENTRIES = [
-    Entry("scale_by_muon", gx.scale_by_muon, min_ndim=2),
-    Entry("scale_by_muon_rank3", lambda: gx.scale_by_muon(nesterov=False), min_ndim=3),
+    Entry("scale_by_muon", gx.scale_by_muon, min_ndim=2, strict_promotion=False),
+    Entry(
+        "scale_by_muon_rank3",
+        lambda: gx.scale_by_muon(nesterov=False),
+        min_ndim=3,
+        strict_promotion=False,
+    ),
     Entry(
         "scale_by_muon_batched_dims",
         lambda: gx.scale_by_muon(
@@ -16,8 +21,9 @@ ENTRIES = [
             preconditioning="aol",
         ),
         min_ndim=3,
+        strict_promotion=False,
     ),
-    Entry("muon", lambda: gx.muon(0.02), optimizer=True),
+    Entry("muon", lambda: gx.muon(0.02), optimizer=True, strict_promotion=False),
     Entry(
         "muon_options",
         lambda: gx.muon(
@@ -31,6 +37,7 @@ ENTRIES = [
             consistent_rms=0.2,
         ),
         optimizer=True,
+        strict_promotion=False,
     ),
     Entry("schedule_free_sgd", lambda: gx.schedule_free_sgd(0.1), optimizer=True),
     Entry(
@@ -58,6 +65,7 @@ ENTRIES = [
             lambda c: 1.0 / (1.0 + c), beta3=0.9, weight_decay=1e-2, safeguard_warmup=True
         ),
         optimizer=True,
+        strict_promotion=False,
     ),
     Entry(
         "hutchinson_estimator_diag_hessian", gx.hutchinson_estimator_diag_hessian, extra_args=OBJ
@@ -69,6 +77,7 @@ ENTRIES = [
             eps=1.0, clip_threshold=None, update_interval=1, mu_dtype=jnp.bfloat16
         ),
         extra_args=OBJ,
+        strict_promotion=False,
     ),
     Entry("sophia", lambda: gx.sophia(0.01), extra_args=OBJ, optimizer=True),
     Entry(

@@ -17,11 +17,23 @@ ENTRIES = [
     Entry("scale_by_adopt", gx.scale_by_adopt),
     Entry("scale_by_adopt_nesterov", lambda: gx.scale_by_adopt(nesterov=True)),
     Entry("scale_by_adopt_noclip", lambda: gx.scale_by_adopt(use_clipping=False)),
-    Entry("scale_by_adopt_lowp", lambda: gx.scale_by_adopt(mu_dtype=jnp.bfloat16)),
+    Entry(
+        "scale_by_adopt_lowp",
+        lambda: gx.scale_by_adopt(mu_dtype=jnp.bfloat16),
+        strict_promotion=False,
+    ),
     Entry("scale_by_novograd", gx.scale_by_novograd),
     Entry("scale_by_novograd_wd", lambda: gx.scale_by_novograd(weight_decay=0.1)),
-    Entry("scale_by_novograd_wd_schedule", lambda: gx.scale_by_novograd(weight_decay=warmup(0.1))),
-    Entry("scale_by_novograd_lowp", lambda: gx.scale_by_novograd(mu_dtype=jnp.bfloat16)),
+    Entry(
+        "scale_by_novograd_wd_schedule",
+        lambda: gx.scale_by_novograd(weight_decay=warmup(0.1)),
+        strict_promotion=False,
+    ),
+    Entry(
+        "scale_by_novograd_lowp",
+        lambda: gx.scale_by_novograd(mu_dtype=jnp.bfloat16),
+        strict_promotion=False,
+    ),
     Entry("scale_by_adan", gx.scale_by_adan),
     Entry("scale_by_ademamix", gx.scale_by_ademamix),
     Entry(
@@ -29,8 +41,13 @@ ENTRIES = [
         lambda: gx.scale_by_ademamix(
             b3=lambda c: 0.99 + 0.009 * jnp.minimum(c / 10.0, 1.0), alpha=warmup(5.0)
         ),
+        strict_promotion=False,
     ),
-    Entry("scale_by_ademamix_lowp", lambda: gx.scale_by_ademamix(mu_dtype=jnp.bfloat16)),
+    Entry(
+        "scale_by_ademamix_lowp",
+        lambda: gx.scale_by_ademamix(mu_dtype=jnp.bfloat16),
+        strict_promotion=False,
+    ),
     Entry("adabelief", lambda: gx.adabelief(0.01), optimizer=True),
     Entry("adabelief_nesterov", lambda: gx.adabelief(0.01, nesterov=True), optimizer=True),
     Entry("yogi", lambda: gx.yogi(0.01), optimizer=True),
@@ -53,6 +70,7 @@ ENTRIES = [
         "ademamix_wd_schedule",
         lambda: gx.ademamix(lambda c: 0.01 * 0.99**c, alpha=warmup(5.0), weight_decay=1e-2),
         optimizer=True,
+        strict_promotion=False,
     ),
     Entry("scale_by_rss", gx.scale_by_rss),
     Entry("scale_by_rms", gx.scale_by_rms),
@@ -62,7 +80,9 @@ ENTRIES = [
     Entry("scale_by_adam", gx.scale_by_adam),
     Entry("scale_by_adam_nesterov", lambda: gx.scale_by_adam(nesterov=True)),
     Entry(
-        "scale_by_adam_lowp", lambda: gx.scale_by_adam(mu_dtype=jnp.bfloat16, nu_dtype=jnp.float32)
+        "scale_by_adam_lowp",
+        lambda: gx.scale_by_adam(mu_dtype=jnp.bfloat16, nu_dtype=jnp.float32),
+        strict_promotion=False,
     ),
     Entry("scale_by_amsgrad", gx.scale_by_amsgrad),
     Entry("scale_by_adamax", gx.scale_by_adamax),
@@ -112,6 +132,7 @@ ENTRIES = [
             clipping_threshold=0.5,
         ),
         optimizer=True,
+        strict_promotion=False,
     ),
     Entry(
         "adafactor_no_lr",
@@ -124,15 +145,22 @@ ENTRIES = [
     Entry("scale_by_sm3_ema", lambda: gx.scale_by_sm3(0.5, 0.9)),
     Entry("sm3", lambda: gx.sm3(0.1), optimizer=True),
     Entry("sm3_no_momentum", lambda: gx.sm3(0.1, momentum=None), optimizer=True),
-    Entry("scale_by_polyak", gx.scale_by_polyak, extra_args={"value": 1.0}),
-    Entry("polyak_sgd", gx.polyak_sgd, extra_args={"value": 1.0}, optimizer=True),
+    Entry("scale_by_polyak", gx.scale_by_polyak, extra_args={"value": 1.0}, strict_promotion=False),
+    Entry(
+        "polyak_sgd",
+        gx.polyak_sgd,
+        extra_args={"value": 1.0},
+        optimizer=True,
+        strict_promotion=False,
+    ),
     Entry(
         "polyak_sgd_plus",
         lambda: gx.polyak_sgd(0.5, scaling=0.5, f_min=2.0, eps=1e-6, variant="sps+"),
         extra_args={"value": 1.0},
         optimizer=True,
+        strict_promotion=False,
     ),
-    Entry("noisy_sgd", lambda: gx.noisy_sgd(0.01, key=1), optimizer=True),
+    Entry("noisy_sgd", lambda: gx.noisy_sgd(0.01, key=1), optimizer=True, strict_promotion=False),
     Entry(
         "adamw_mask_by_regex",
         lambda: gx.adamw(0.01, weight_decay=0.1, mask=gx.mask_by_regex(r"^a/", invert=True)),
@@ -147,6 +175,7 @@ ENTRIES = [
         "sgd_cyclic",
         lambda: gx.sgd(gx.cyclic_schedule(0.01, 0.1, 2, mode="exp_range", gamma=0.99)),
         optimizer=True,
+        strict_promotion=False,
     ),
     Entry(
         "sgd_piecewise_interpolate",
@@ -157,11 +186,25 @@ ENTRIES = [
     Entry("scale_by_lion", gx.scale_by_lion),
     Entry("scale_by_lion_smooth", lambda: gx.scale_by_lion(mode="smooth", smooth_beta=2.0)),
     Entry("scale_by_lion_refined", lambda: gx.scale_by_lion(mode="refined")),
-    Entry("scale_by_lion_lowp", lambda: gx.scale_by_lion(mu_dtype=jnp.bfloat16)),
+    Entry(
+        "scale_by_lion_lowp",
+        lambda: gx.scale_by_lion(mu_dtype=jnp.bfloat16),
+        strict_promotion=False,
+    ),
     Entry("sign_sgd", lambda: gx.sign_sgd(0.01), optimizer=True),
-    Entry("sign_sgd_schedule", lambda: gx.sign_sgd(lambda c: 0.01 * 0.9**c), optimizer=True),
+    Entry(
+        "sign_sgd_schedule",
+        lambda: gx.sign_sgd(lambda c: 0.01 * 0.9**c),
+        optimizer=True,
+        strict_promotion=False,
+    ),
     Entry("signum", lambda: gx.signum(0.01), optimizer=True),
-    Entry("signum_lowp", lambda: gx.signum(0.01, accumulator_dtype=jnp.bfloat16), optimizer=True),
+    Entry(
+        "signum_lowp",
+        lambda: gx.signum(0.01, accumulator_dtype=jnp.bfloat16),
+        optimizer=True,
+        strict_promotion=False,
+    ),
     Entry("lion", lambda: gx.lion(1e-3), optimizer=True),
     Entry(
         "lion_mask", lambda: gx.lion(1e-3, weight_decay=0.1, mask=alternate_mask), optimizer=True
@@ -183,7 +226,12 @@ ENTRIES = [
         optimizer=True,
     ),
     Entry("fromage", lambda: gx.fromage(0.01), optimizer=True),
-    Entry("fromage_schedule", lambda: gx.fromage(lambda c: 0.01 / (1 + c)), optimizer=True),
+    Entry(
+        "fromage_schedule",
+        lambda: gx.fromage(lambda c: 0.01 / (1 + c)),
+        optimizer=True,
+        strict_promotion=False,
+    ),
     Entry("scale_by_radam", gx.scale_by_radam),
     Entry("scale_by_radam_nesterov", lambda: gx.scale_by_radam(nesterov=True)),
     Entry(
@@ -212,7 +260,12 @@ ENTRIES = [
     Entry(
         "asgd_averaging", lambda: gx.asgd(0.01, lambd=0.1, t0=0.0, weight_decay=0.1), optimizer=True
     ),
-    Entry("asgd_schedule", lambda: gx.asgd(lambda c: 0.01 / (1 + c), t0=0.0), optimizer=True),
+    Entry(
+        "asgd_schedule",
+        lambda: gx.asgd(lambda c: 0.01 / (1 + c), t0=0.0),
+        optimizer=True,
+        strict_promotion=False,
+    ),
     Entry("scale_by_nadam", gx.scale_by_nadam),
     Entry("trace_dampening", lambda: gx.trace(0.9, dampening=0.3)),
     Entry("trace_dampening_nesterov", lambda: gx.trace(0.9, nesterov=True, dampening=0.3)),
@@ -229,6 +282,7 @@ ENTRIES = [
         "adagrad_torch",
         lambda: gx.adagrad(0.1, 0.0, 1e-10, eps_in_sqrt=False, lr_decay=0.01, weight_decay=0.01),
         optimizer=True,
+        strict_promotion=False,
     ),
     Entry(
         "rmsprop_torch",

@@ -7,18 +7,27 @@ from tests.registry._entry import Entry
 
 ENTRIES = [
     Entry(
-        "inject_adam", lambda: gx.inject_hyperparams(gx.adam)(learning_rate=0.01), optimizer=True
+        "inject_adam",
+        lambda: gx.inject_hyperparams(gx.adam)(learning_rate=0.01),
+        optimizer=True,
+        strict_promotion=False,
     ),
     Entry(
         "inject_sgd_schedule",
         lambda: gx.inject_hyperparams(gx.sgd)(learning_rate=lambda c: 0.1 / (1 + c), momentum=0.9),
         optimizer=True,
+        strict_promotion=False,
     ),
-    Entry("inject_scale_by_adam", lambda: gx.inject_hyperparams(gx.scale_by_adam)(b2=0.99)),
+    Entry(
+        "inject_scale_by_adam",
+        lambda: gx.inject_hyperparams(gx.scale_by_adam)(b2=0.99),
+        strict_promotion=False,
+    ),
     Entry(
         "inject_adamw_f64_hyper",
         lambda: gx.inject_hyperparams(gx.adamw, hyperparam_dtype=jnp.float64)(learning_rate=0.01),
         optimizer=True,
+        strict_promotion=False,
     ),
     Entry(
         "inject_stateful_adam",
@@ -26,5 +35,6 @@ ENTRIES = [
             learning_rate=gx.WrappedSchedule(lambda c: 0.01 * 0.9**c)
         ),
         optimizer=True,
+        strict_promotion=False,
     ),
 ]
