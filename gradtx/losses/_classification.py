@@ -20,7 +20,7 @@ from gradtx.losses._common import (
     normalize_axes,
     weighted_log,
 )
-from gradtx.projections._projections import projection_simplex
+from gradtx.projections._simplex import projection_simplex
 
 
 def _binary_inputs(fn: str, logits, labels, where, *, float_labels: bool = True):

@@ -93,9 +93,9 @@ def safe_softmax_cross_entropy(
     Example:
       >>> import jax.numpy as jnp
       >>> import gradtx
-      >>> logits = jnp.array([-jnp.inf, 0.0])
-      >>> print(gradtx.losses.safe_softmax_cross_entropy(logits, jnp.array([0.0, 1.0])))
-      0.0
+      >>> logits = jnp.array([-jnp.inf, 0.0, 0.0])
+      >>> print(gradtx.losses.safe_softmax_cross_entropy(logits, jnp.array([0.0, 1.0, 0.0])))
+      0.6931472
     """
     log_p, labels, axes, _ = _log_probs("safe_softmax_cross_entropy", logits, labels, axis, where)
     return -jnp.sum(weighted_log(labels, log_p), axis=axes)
@@ -158,7 +158,7 @@ def softmax_cross_entropy_with_integer_labels(
       >>> import gradtx
       >>> logits = jnp.array([[1.0, 2.0, -jnp.inf]])
       >>> print(gradtx.losses.softmax_cross_entropy_with_integer_labels(logits, jnp.array([1])))
-      [0.31326163]
+      [0.3132615]
     """
     fn = "softmax_cross_entropy_with_integer_labels"
     check_floating(fn, "logits", logits)

@@ -92,7 +92,7 @@ def ctc_loss_with_forward_probs(
       >>> loss, phi, emit = gradtx.losses.ctc_loss_with_forward_probs(
       ...     logits, jnp.zeros((1, 2)), jnp.array([[1]]), jnp.zeros((1, 1)))
       >>> print(loss, phi.shape, emit.shape)  # 3 alignments of probability 1/4
-      [0.28768212] (2, 1, 2) (2, 1, 1)
+      [0.2876821] (2, 1, 2) (2, 1, 1)
     """
     _check_ctc_inputs(logits, logit_paddings, labels, label_paddings)
     logits, labels = jnp.asarray(logits), jnp.asarray(labels)
@@ -166,7 +166,7 @@ def ctc_loss(
       >>> import gradtx
       >>> logits = jnp.zeros((1, 2, 2))
       >>> print(gradtx.losses.ctc_loss(logits, jnp.zeros((1, 2)), jnp.array([[1]]), jnp.zeros((1, 1))))
-      [0.28768212]
+      [0.2876821]
     """
     per_seq_loss, _, _ = ctc_loss_with_forward_probs(
         logits, logit_paddings, labels, label_paddings, blank_id=blank_id, log_epsilon=log_epsilon

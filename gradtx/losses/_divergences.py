@@ -219,7 +219,7 @@ def smooth_labels(
       >>> import jax.numpy as jnp
       >>> import gradtx
       >>> print(gradtx.losses.smooth_labels(jnp.array([0.0, 1.0]), 0.2))
-      [0.1 0.9]
+      [0.1        0.90000004]
     """
     fn = "smooth_labels"
     check_floating(fn, "labels", labels)

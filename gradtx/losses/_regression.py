@@ -209,7 +209,7 @@ def log_cosh(
       >>> import jax.numpy as jnp
       >>> import gradtx
       >>> print(gradtx.losses.log_cosh(jnp.array([0.0, 100.0])))
-      [ 0.       99.30685]
+      [ 0.       99.306854]
     """
     errors = _errors("log_cosh", predictions, targets, where)
     return jnp.logaddexp(errors, -errors) - jnp.log(2.0).astype(errors.dtype)

@@ -102,8 +102,8 @@ def dice_loss(
       >>> import gradtx
       >>> logits = jnp.array([[[5.0, -5.0], [-5.0, 5.0]]])  # 1 image, 2 pixels, 2 classes
       >>> targets = jnp.array([[[1.0, 0.0], [0.0, 1.0]]])
-      >>> print(gradtx.losses.dice_loss(logits, targets).round(3))
-      [0.004]
+      >>> print(gradtx.losses.dice_loss(logits, targets).round(5))
+      [2.e-05]
     """
     fn = "dice_loss"
     predictions, targets = jnp.asarray(predictions), jnp.asarray(targets)
@@ -170,8 +170,8 @@ def multiclass_generalized_dice_loss(
       >>> import gradtx
       >>> logits = jnp.array([[[5.0, -5.0], [-5.0, 5.0]]])
       >>> targets = jnp.array([[[1.0, 0.0], [0.0, 1.0]]])
-      >>> print(gradtx.losses.multiclass_generalized_dice_loss(logits, targets).round(3))
-      0.004
+      >>> print(gradtx.losses.multiclass_generalized_dice_loss(logits, targets).round(5))
+      2e-05
     """
     fn = "multiclass_generalized_dice_loss"
     predictions, targets = jnp.asarray(predictions), jnp.asarray(targets)
@@ -218,7 +218,7 @@ def binary_dice_loss(
       >>> import gradtx
       >>> logits = jnp.array([[5.0, -5.0]])
       >>> print(gradtx.losses.binary_dice_loss(logits, jnp.array([[1.0, 0.0]])).round(3))
-      [0.002]
+      [0.003]
     """
     predictions, targets = jnp.asarray(predictions), jnp.asarray(targets)
     if predictions.ndim == targets.ndim and predictions.shape[-1] != 1:
