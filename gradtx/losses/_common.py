@@ -78,14 +78,22 @@ def normalize_axes(axis: int | Sequence[int] | None, ndim: int) -> tuple[int, ..
 def expand_where(fn: str, where, like: jax.Array, axis) -> jax.Array | None:
     """A ``where`` mask broadcast to ``like``'s shape.
 
-    A mask with fewer dimensions than ``like`` is taken to lack the reduced
-    axes (as optax does), and gets them back as size-1 dimensions first.
+    A mask with fewer dimensions than ``like`` is first taken to lack the reduced
+    axes (as optax does) and gets them back as size-1 dimensions; if that does not
+    broadcast, it is broadcast as it is (a mask of the classes, say).
     """
     if where is None:
         return None
     where = jnp.asarray(where, bool)
-    if where.ndim != like.ndim:
-        where = jnp.expand_dims(where, normalize_axes(axis, like.ndim))
+    if where.ndim < like.ndim:
+        axes = normalize_axes(axis, like.ndim)
+        if where.ndim + len(axes) == like.ndim:
+            expanded = jnp.expand_dims(where, axes)
+            try:
+                np.broadcast_shapes(expanded.shape, like.shape)
+                where = expanded
+            except ValueError:
+                pass
     return broadcast_like(fn, "where", where, like)
 
 

@@ -118,7 +118,8 @@ def absolute_error(
       >>> print(gradtx.losses.absolute_error(jnp.array([1.0, -3.0]), jnp.array([0.5, 1.0])))
       [0.5 4. ]
     """
-    return jnp.abs(_errors("absolute_error", predictions, targets, where))
+    errors = _errors("absolute_error", predictions, targets, where)
+    return errors * jnp.sign(errors)  # |e| with gradient sign(e), 0 at 0 (jnp.abs gives 1)
 
 
 def l1_loss(
@@ -137,7 +138,7 @@ def l1_loss(
       >>> print(gradtx.losses.l1_loss(jnp.array([2.0, -1.0])))
       [2. 1.]
     """
-    return jnp.abs(_errors("l1_loss", predictions, targets, where))
+    return absolute_error(predictions, targets, where=where)
 
 
 def huber_loss(
