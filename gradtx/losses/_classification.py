@@ -117,7 +117,11 @@ def sigmoid_focal_loss(
     logits, labels, where = _binary_inputs(fn, logits, labels, where)
     ce = sigmoid_binary_cross_entropy(logits, labels)
     one_minus_pt = labels * jax.nn.sigmoid(-logits) + (1.0 - labels) * jax.nn.sigmoid(logits)
-    loss = ce * one_minus_pt**gamma
+    # (1 - p_t)**gamma, with the gradient at 1 - p_t = 0 taken as 0 (NaN for gamma = 0 otherwise).
+    positive = one_minus_pt > 0
+    safe_base = jnp.where(positive, one_minus_pt, jnp.ones((), one_minus_pt.dtype))
+    at_zero = jnp.where(jnp.asarray(gamma) == 0, 1.0, 0.0).astype(one_minus_pt.dtype)
+    loss = ce * jnp.where(positive, safe_base**gamma, at_zero)
     if alpha is not None:
         loss = (alpha * labels + (1.0 - alpha) * (1.0 - labels)) * loss
     return mask_fill(where, loss, 0)
