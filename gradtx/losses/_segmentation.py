@@ -129,7 +129,7 @@ def dice_loss(
                 f"gradtx.losses.{fn}: class_weights must have shape [classes]; "
                 f"got shape {class_weights.shape}."
             )
-        loss = loss * class_weights
+        loss = loss * jnp.broadcast_to(class_weights, loss.shape)
     if ignore_background and num_classes > 1:
         loss = loss[..., 1:]
     return _reduce(fn, loss, reduction)
