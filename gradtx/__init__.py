@@ -253,6 +253,31 @@ from gradtx.tree_utils._state import tree_get as tree_get
 from gradtx.tree_utils._state import tree_get_all_with_path as tree_get_all_with_path
 from gradtx.tree_utils._state import tree_set as tree_set
 
+# Losses (flat top-level aliases, as optax has them)
+from gradtx.losses._divergences import convex_kl_divergence as convex_kl_divergence
+from gradtx.losses._regression import cosine_distance as cosine_distance
+from gradtx.losses._regression import cosine_similarity as cosine_similarity
+from gradtx.losses._ctc import ctc_loss as ctc_loss
+from gradtx.losses._ctc import ctc_loss_with_forward_probs as ctc_loss_with_forward_probs
+from gradtx.losses._divergences import generalized_kl_divergence as generalized_kl_divergence
+from gradtx.losses._classification import hinge_loss as hinge_loss
+from gradtx.losses._regression import huber_loss as huber_loss
+from gradtx.losses._divergences import kl_divergence as kl_divergence
+from gradtx.losses._regression import l2_loss as l2_loss
+from gradtx.losses._regression import log_cosh as log_cosh
+from gradtx.losses._self_supervised import ntxent as ntxent
+from gradtx.losses._cross_entropy import safe_softmax_cross_entropy as safe_softmax_cross_entropy
+from gradtx.losses._classification import (
+    sigmoid_binary_cross_entropy as sigmoid_binary_cross_entropy,
+)
+from gradtx.losses._classification import sigmoid_focal_loss as sigmoid_focal_loss
+from gradtx.losses._divergences import smooth_labels as smooth_labels
+from gradtx.losses._cross_entropy import softmax_cross_entropy as softmax_cross_entropy
+from gradtx.losses._cross_entropy import (
+    softmax_cross_entropy_with_integer_labels as softmax_cross_entropy_with_integer_labels,
+)
+from gradtx.losses._regression import squared_error as squared_error
+
 # Namespaces (as optax has them), importable as attributes of the top level
 from gradtx import assignment as assignment
 from gradtx import contrib as contrib

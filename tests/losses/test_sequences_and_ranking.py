@@ -1,0 +1,98 @@
+"""CTC against torch's ctc_loss and optax's forward probabilities; ranking softmax vs optax."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import torch
+import torch.nn.functional as F
+
+import gradtx
+from tests.losses._util import assert_finite_value_and_grad, rng
+
+R = rng(5)
+B, T, K, N = 3, 7, 4, 3
+LOGITS = R.normal(size=(B, T, K))
+FRAMES = np.array([7, 5, 6])
+LABEL_LENS = np.array([3, 2, 1])
+LABELS = np.array([[1, 2, 2], [3, 1, 0], [2, 0, 0]])  # a repeated label in row 0
+LOGIT_PAD = (np.arange(T)[None, :] >= FRAMES[:, None]).astype(np.float64)
+LABEL_PAD = (np.arange(N)[None, :] >= LABEL_LENS[:, None]).astype(np.float64)
+
+
+def _torch_ctc(logits):
+    log_probs = torch.log_softmax(torch.tensor(logits), -1).transpose(0, 1)  # [T, B, K]
+    return F.ctc_loss(
+        log_probs, torch.tensor(LABELS), torch.tensor(FRAMES), torch.tensor(LABEL_LENS),
+        blank=0, reduction="none",
+    ).numpy()  # fmt: skip
+
+
+def test_ctc_against_torch_and_optax():
+    got = gradtx.losses.ctc_loss(LOGITS, LOGIT_PAD, LABELS, LABEL_PAD)
+    np.testing.assert_allclose(got, _torch_ctc(LOGITS), rtol=1e-6)
+    mine = gradtx.losses.ctc_loss_with_forward_probs(LOGITS, LOGIT_PAD, LABELS, LABEL_PAD)
+    theirs = optax.losses.ctc_loss_with_forward_probs(LOGITS, LOGIT_PAD, LABELS, LABEL_PAD)
+    for a, b in zip(mine, theirs):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=1e-9)
+
+
+def test_ctc_gradient_against_torch():
+    g = jax.grad(lambda x: jnp.sum(gradtx.losses.ctc_loss(x, LOGIT_PAD, LABELS, LABEL_PAD)))(LOGITS)
+    x = torch.tensor(LOGITS, requires_grad=True)
+    log_probs = torch.log_softmax(x, -1).transpose(0, 1)
+    F.ctc_loss(log_probs, torch.tensor(LABELS), torch.tensor(FRAMES), torch.tensor(LABEL_LENS),
+               reduction="sum").backward()  # fmt: skip
+    np.testing.assert_allclose(g, x.grad.numpy(), atol=1e-6)
+
+
+def test_ctc_minus_inf_logits_give_finite_gradients():
+    logits = LOGITS.copy()
+    logits[:, :, 3] = -np.inf  # class 3 impossible; row 1 uses it, so its loss is huge but finite
+    labels = np.where(LABELS == 3, 1, LABELS)
+    value, _ = assert_finite_value_and_grad(
+        lambda x: gradtx.losses.ctc_loss(x, LOGIT_PAD, labels, LABEL_PAD), logits
+    )
+    finite = np.where(np.isinf(logits), -1e9, logits)
+    np.testing.assert_allclose(value, gradtx.losses.ctc_loss(finite, LOGIT_PAD, labels, LABEL_PAD), rtol=1e-9)
+
+
+def test_ctc_shape_errors():
+    import pytest
+
+    with pytest.raises(ValueError, match="logit_paddings must have shape"):
+        gradtx.losses.ctc_loss(LOGITS, LOGIT_PAD[:, :3], LABELS, LABEL_PAD)
+    with pytest.raises(ValueError, match="logits must have shape"):
+        gradtx.losses.ctc_loss(LOGITS[0], LOGIT_PAD, LABELS, LABEL_PAD)
+
+
+def test_ranking_softmax_against_transcription_and_optax():
+    logits = R.normal(size=(4, 6))
+    labels = R.integers(0, 3, size=(4, 6)).astype(np.float64)
+    weights = R.random((4, 6))
+    where = R.random((4, 6)) > 0.3
+    where[3] = False
+    log_p = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    np.testing.assert_allclose(
+        gradtx.losses.ranking_softmax_loss(logits, labels), np.mean(-(labels * log_p).sum(-1)), rtol=1e-12
+    )
+    for kwargs in ({}, {"where": where}, {"weights": weights}, {"where": where, "reduce_fn": None},
+                   {"where": where, "reduce_fn": jnp.sum}, {"where": np.zeros((4, 6), bool)}):  # fmt: skip
+        np.testing.assert_allclose(
+            gradtx.losses.ranking_softmax_loss(logits, labels, **kwargs),
+            optax.losses.ranking_softmax_loss(logits, labels, **kwargs),
+            rtol=1e-12,
+        )
+    garbage = np.where(where, logits, np.nan)
+    _, g = assert_finite_value_and_grad(
+        lambda x: gradtx.losses.ranking_softmax_loss(x, labels, where=where), garbage
+    )
+    assert np.all(g[~where] == 0)
+    x = logits.copy()
+    x[:, 0] = -np.inf
+    lab = labels.copy()
+    lab[:, 0] = 0
+    assert_finite_value_and_grad(lambda a: gradtx.losses.ranking_softmax_loss(a, lab), x)
