@@ -25,3 +25,5 @@ from gradtx.contrib._sophia import (
     hutchinson_estimator_diag_hessian as hutchinson_estimator_diag_hessian,
 )
 from gradtx.contrib._sophia import sophia as sophia
+from gradtx.contrib._acprop import acprop as acprop
+from gradtx.contrib._acprop import scale_by_acprop as scale_by_acprop
