@@ -27,3 +27,6 @@ from gradtx.contrib._sophia import (
 from gradtx.contrib._sophia import sophia as sophia
 from gradtx.contrib._acprop import acprop as acprop
 from gradtx.contrib._acprop import scale_by_acprop as scale_by_acprop
+from gradtx.contrib._cocob import COCOBState as COCOBState
+from gradtx.contrib._cocob import cocob as cocob
+from gradtx.contrib._cocob import scale_by_cocob as scale_by_cocob
