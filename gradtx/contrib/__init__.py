@@ -30,3 +30,6 @@ from gradtx.contrib._acprop import scale_by_acprop as scale_by_acprop
 from gradtx.contrib._cocob import COCOBState as COCOBState
 from gradtx.contrib._cocob import cocob as cocob
 from gradtx.contrib._cocob import scale_by_cocob as scale_by_cocob
+from gradtx.contrib._madgrad import MadgradState as MadgradState
+from gradtx.contrib._madgrad import madgrad as madgrad
+from gradtx.contrib._madgrad import scale_by_madgrad as scale_by_madgrad
