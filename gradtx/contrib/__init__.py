@@ -33,3 +33,10 @@ from gradtx.contrib._cocob import scale_by_cocob as scale_by_cocob
 from gradtx.contrib._madgrad import MadgradState as MadgradState
 from gradtx.contrib._madgrad import madgrad as madgrad
 from gradtx.contrib._madgrad import scale_by_madgrad as scale_by_madgrad
+from gradtx.contrib._simplified_ademamix import (
+    ScaleBySimplifiedAdEMAMixState as ScaleBySimplifiedAdEMAMixState,
+)
+from gradtx.contrib._simplified_ademamix import (
+    scale_by_simplified_ademamix as scale_by_simplified_ademamix,
+)
+from gradtx.contrib._simplified_ademamix import simplified_ademamix as simplified_ademamix
