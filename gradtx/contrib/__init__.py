@@ -40,3 +40,7 @@ from gradtx.contrib._simplified_ademamix import (
     scale_by_simplified_ademamix as scale_by_simplified_ademamix,
 )
 from gradtx.contrib._simplified_ademamix import simplified_ademamix as simplified_ademamix
+from gradtx.contrib._complex_valued import (
+    SplitRealAndImaginaryState as SplitRealAndImaginaryState,
+)
+from gradtx.contrib._complex_valued import split_real_and_imaginary as split_real_and_imaginary
