@@ -44,3 +44,7 @@ from gradtx.contrib._complex_valued import (
     SplitRealAndImaginaryState as SplitRealAndImaginaryState,
 )
 from gradtx.contrib._complex_valued import split_real_and_imaginary as split_real_and_imaginary
+from gradtx.contrib._dog import DoGState as DoGState
+from gradtx.contrib._dog import DoWGState as DoWGState
+from gradtx.contrib._dog import dog as dog
+from gradtx.contrib._dog import dowg as dowg
