@@ -48,3 +48,5 @@ from gradtx.contrib._dog import DoGState as DoGState
 from gradtx.contrib._dog import DoWGState as DoWGState
 from gradtx.contrib._dog import dog as dog
 from gradtx.contrib._dog import dowg as dowg
+from gradtx.contrib._dadapt_adamw import DAdaptAdamWState as DAdaptAdamWState
+from gradtx.contrib._dadapt_adamw import dadapt_adamw as dadapt_adamw
