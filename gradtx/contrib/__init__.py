@@ -50,3 +50,5 @@ from gradtx.contrib._dog import dog as dog
 from gradtx.contrib._dog import dowg as dowg
 from gradtx.contrib._dadapt_adamw import DAdaptAdamWState as DAdaptAdamWState
 from gradtx.contrib._dadapt_adamw import dadapt_adamw as dadapt_adamw
+from gradtx.contrib._mechanic import MechanicState as MechanicState
+from gradtx.contrib._mechanic import mechanize as mechanize
