@@ -182,6 +182,4 @@ def madgrad(
     fn = "contrib.madgrad"
     _check_madgrad(fn, learning_rate, momentum, eps)
     check_nonnegative(fn, "weight_decay", weight_decay)
-    return chain(
-        add_decayed_weights(weight_decay), _scale_by_madgrad(learning_rate, momentum, eps)
-    )
+    return chain(add_decayed_weights(weight_decay), _scale_by_madgrad(learning_rate, momentum, eps))

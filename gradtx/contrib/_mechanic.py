@@ -10,7 +10,7 @@ import jax.numpy as jnp
 from gradtx._core._contract import GradientTransformation, with_extra_args_support
 from gradtx._core._numerics import safe_increment, widest_float_dtype, zero_count
 from gradtx._core._validate import check_int, check_nonnegative, check_positive, require_params
-from gradtx.tree_utils._tree_math import abs_sq, tree_where
+from gradtx.tree_utils._tree_math import tree_sum_of_squares_in, tree_vdot_in, tree_where
 
 
 class MechanicState(NamedTuple):
@@ -33,17 +33,6 @@ class MechanicState(NamedTuple):
     v: jax.Array
     s: jax.Array
     x0: Any
-
-
-def _sq_norm(tree, dtype):
-    return sum(
-        (jnp.sum(abs_sq(x.astype(dtype))) for x in jax.tree.leaves(tree)), jnp.zeros((), dtype)
-    )
-
-
-def _vdot(a, b, dtype):
-    pairs = zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True)
-    return sum((jnp.sum(x.astype(dtype) * y.astype(dtype)) for x, y in pairs), jnp.zeros((), dtype))
 
 
 def mechanize(
@@ -142,11 +131,11 @@ def mechanize(
         )
         x0 = tree_where(state.count == 0, params, state.x0)
         s_sum = jnp.sum(state.s)
-        wd = weight_decay * s_sum * jnp.sqrt(_sq_norm(updates, sdt))
-        wd = wd / (jnp.sqrt(_sq_norm(params, sdt)) + eps)
+        wd = weight_decay * s_sum * jnp.sqrt(tree_sum_of_squares_in(updates, sdt))
+        wd = wd / (jnp.sqrt(tree_sum_of_squares_in(params, sdt)) + eps)
         decayed = jax.tree.map(lambda g, x: g.astype(sdt) + wd * x.astype(sdt), updates, params)
         direction = jax.tree.map(lambda x, a: (a.astype(sdt) - x) / (s_sum + eps), params, x0)
-        h = _vdot(decayed, direction, sdt)
+        h = tree_vdot_in(decayed, direction, sdt)
         betas = jnp.asarray([1.0 - 0.1**i for i in range(1, num_betas + 1)], sdt)
         m = jnp.maximum(betas * state.m, jnp.abs(h) + eps)
         v = betas**2 * state.v + h**2

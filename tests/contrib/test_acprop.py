@@ -23,7 +23,9 @@ def ref_acprop(lr, b1, b2, eps, eps_root, wd, grads=GRADS, x=Y0):
     return np.array(xs)
 
 
-@pytest.mark.parametrize("b1, b2, eps, eps_root, wd", [(0.9, 0.999, 1e-16, 1e-16, 0.0), (0.5, 0.9, 1e-3, 1e-4, 0.1)])
+@pytest.mark.parametrize(
+    "b1, b2, eps, eps_root, wd", [(0.9, 0.999, 1e-16, 1e-16, 0.0), (0.5, 0.9, 1e-3, 1e-4, 0.1)]
+)
 def test_matches_numpy_reference(b1, b2, eps, eps_root, wd):
     tx = contrib.acprop(0.1, b1, b2, eps, eps_root, wd)
     want = ref_acprop(0.1, b1, b2, eps, eps_root, wd)

@@ -68,5 +68,8 @@ def test_infinite_imaginary_part_stays_infinite():
 
 
 def test_rejects_non_transformation():
-    with pytest.raises(TypeError, match=r"split_real_and_imaginary\(inner=\.\.\.\): inner must be a GradientTransformation"):
+    with pytest.raises(
+        TypeError,
+        match=r"split_real_and_imaginary\(inner=\.\.\.\): inner must be a GradientTransformation",
+    ):
         contrib.split_real_and_imaginary("adam")

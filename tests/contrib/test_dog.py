@@ -12,7 +12,9 @@ from tests.contrib._parity import GRADS, Y0, assert_parity, params_after
 
 def ref_dog(lr, kind, value, eps, wd, grads=GRADS, x=Y0):
     x0, x = x.copy(), x.copy()
-    r = {"distance": value, "heuristic": value * (1 + np.linalg.norm(x0)), "learning_rate": 0.0}[kind]
+    r = {"distance": value, "heuristic": value * (1 + np.linalg.norm(x0)), "learning_rate": 0.0}[
+        kind
+    ]
     big_g, xs = 0.0, []
     for k, g in enumerate(grads):
         g = g + wd * x
@@ -38,7 +40,8 @@ def ref_dowg(lr, r2, eps, wd, grads=GRADS, x=Y0):
 
 
 @pytest.mark.parametrize(
-    "kind, value, wd", [("heuristic", 1e-2, None), ("distance", 0.3, 0.1), ("learning_rate", 0.05, None)]
+    "kind, value, wd",
+    [("heuristic", 1e-2, None), ("distance", 0.3, 0.1), ("learning_rate", 0.05, None)],
 )
 def test_dog_matches_numpy_reference(kind, value, wd):
     tx = contrib.dog(0.7, (kind, value), 1e-8, wd)

@@ -41,9 +41,7 @@ def test_matches_numpy_reference(wd, eps, s_init, n):
 
 
 def test_matches_optax_and_converges():
-    vs = assert_parity(
-        contrib.mechanize(gx.adam(1.0)), optax.contrib.mechanize(optax.adam(1.0))
-    )
+    vs = assert_parity(contrib.mechanize(gx.adam(1.0)), optax.contrib.mechanize(optax.adam(1.0)))
     assert vs[-1] < 0.05 * vs[0]  # from 34 to ~1 in 100 steps, learning the scale from 1e-6
 
 
