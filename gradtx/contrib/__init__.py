@@ -52,3 +52,7 @@ from gradtx.contrib._dadapt_adamw import DAdaptAdamWState as DAdaptAdamWState
 from gradtx.contrib._dadapt_adamw import dadapt_adamw as dadapt_adamw
 from gradtx.contrib._mechanic import MechanicState as MechanicState
 from gradtx.contrib._mechanic import mechanize as mechanize
+from gradtx.contrib._momo import MomoAdamState as MomoAdamState
+from gradtx.contrib._momo import MomoState as MomoState
+from gradtx.contrib._momo import momo as momo
+from gradtx.contrib._momo import momo_adam as momo_adam
