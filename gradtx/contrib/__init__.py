@@ -56,3 +56,7 @@ from gradtx.contrib._momo import MomoAdamState as MomoAdamState
 from gradtx.contrib._momo import MomoState as MomoState
 from gradtx.contrib._momo import momo as momo
 from gradtx.contrib._momo import momo_adam as momo_adam
+from gradtx.contrib._sam import NormalizeState as NormalizeState
+from gradtx.contrib._sam import SAMState as SAMState
+from gradtx.contrib._sam import normalize as normalize
+from gradtx.contrib._sam import sam as sam
