@@ -60,3 +60,10 @@ from gradtx.contrib._sam import NormalizeState as NormalizeState
 from gradtx.contrib._sam import SAMState as SAMState
 from gradtx.contrib._sam import normalize as normalize
 from gradtx.contrib._sam import sam as sam
+from gradtx.contrib._privacy import (
+    DifferentiallyPrivateAggregateState as DifferentiallyPrivateAggregateState,
+)
+from gradtx.contrib._privacy import (
+    differentially_private_aggregate as differentially_private_aggregate,
+)
+from gradtx.contrib._privacy import dpsgd as dpsgd
