@@ -67,3 +67,7 @@ from gradtx.contrib._privacy import (
     differentially_private_aggregate as differentially_private_aggregate,
 )
 from gradtx.contrib._privacy import dpsgd as dpsgd
+from gradtx.contrib._galore import GaLoreDimensionNumbers as GaLoreDimensionNumbers
+from gradtx.contrib._galore import GaLoreState as GaLoreState
+from gradtx.contrib._galore import galore as galore
+from gradtx.contrib._galore import scale_by_galore as scale_by_galore
