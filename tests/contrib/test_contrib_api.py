@@ -52,4 +52,6 @@ def test_documented_private_module_registered_not_top_level(name):
     assert obj.__module__.startswith("gradtx.contrib._") or obj is gradtx.EmptyState
     assert not hasattr(gradtx, name), f"{name} is contrib-only in optax"
     if inspect.isfunction(obj):
-        assert name in ENTRY_NAMES, f"gradtx.contrib.{name} has no registry entry"
+        assert any(e == name or e.startswith(name + "_") for e in ENTRY_NAMES), (
+            f"gradtx.contrib.{name} has no entry in tests/registry/contrib_extra.py"
+        )

@@ -59,7 +59,6 @@ def test_dowg_matches_numpy_reference(r2, wd):
     "name, kwargs",
     [
         ("dog", {"init_step": ("distance", 1e-3), "weight_decay": 1e-4}),
-        ("dog", {"init_step": ("learning_rate", 0.01)}),
         ("dowg", {"init_estim_sq_dist": 1e-4}),
     ],
 )
