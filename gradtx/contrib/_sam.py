@@ -201,5 +201,3 @@ def sam(
         return new_updates, SAMState(jnp.zeros((), jnp.int32), opt_state, adv_state, None)
 
     return GradientTransformation(init, opaque_update if opaque_mode else transparent_update)
-
-

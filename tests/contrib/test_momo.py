@@ -8,7 +8,7 @@ import optax
 import pytest
 
 from gradtx import contrib
-from tests.contrib._parity import GRADS, Y0, assert_parity, params_after
+from tests.contrib._parity import GRADS, Y0, assert_parity
 
 VALUES = [2.0 + np.sin(k) for k in range(len(GRADS))]
 
