@@ -10,7 +10,7 @@ import jax.numpy as jnp
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule
 from gradtx._core._numerics import safe_increment, widest_float_dtype, zero_count
 from gradtx._core._validate import (
-    check_decay,
+    check_betas,
     check_learning_rate,
     check_nonnegative,
     check_positive,
@@ -103,11 +103,7 @@ def dadapt_adamw(
     """
     fn = "contrib.dadapt_adamw"
     check_learning_rate(fn, learning_rate)
-    if not (isinstance(betas, tuple | list) and len(betas) == 2):
-        raise TypeError(f"gradtx.{fn}(betas={betas!r}): betas must be a pair (b1, b2).")
-    b1, b2 = betas
-    check_decay(fn, "betas[0]", b1)
-    check_decay(fn, "betas[1]", b2)
+    b1, b2 = check_betas(fn, betas)
     check_nonnegative(fn, "eps", eps)
     check_positive(fn, "estim_lr0", estim_lr0)
     check_nonnegative(fn, "weight_decay", weight_decay)

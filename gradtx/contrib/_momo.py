@@ -75,6 +75,26 @@ def _need_value(fn, value):
         )
 
 
+class _LossModel(NamedTuple):
+    """The scalars both MoMo variants keep: loss EMA, ``<g, x>`` EMA, lower bound."""
+
+    barf: jax.Array
+    gamma: jax.Array
+    lb: jax.Array
+
+
+def _init_model(params, lower_bound) -> _LossModel:
+    sdt = widest_float_dtype(params)
+    return _LossModel(jnp.zeros((), sdt), jnp.zeros((), sdt), jnp.asarray(lower_bound, sdt))
+
+
+def _start(fn, params, value, state):
+    """Validate the update's inputs; return the scalar dtype and the loss in it."""
+    require_params(fn, params)
+    _need_value(fn, value)
+    return state.barf.dtype, jnp.asarray(value, state.barf.dtype)
+
+
 def _polyak_step(alpha, wd, barf, gamma, iprod, norm, lb, bc1, lower_bound, adapt):
     """MoMo's step size ``tau`` and the next lower bound (``bc1 = 1`` for momo)."""
     q = 1 + alpha * wd
@@ -161,22 +181,13 @@ def momo(
     check_decay(fn, "beta", beta)
 
     def init(params):
-        sdt = widest_float_dtype(params)
-        return MomoState(
-            exp_avg=tree_zeros_like(params),
-            barf=jnp.zeros((), sdt),
-            gamma=jnp.zeros((), sdt),
-            lb=jnp.asarray(lower_bound, sdt),
-            count=zero_count(),
-        )
+        return MomoState(tree_zeros_like(params), *_init_model(params, lower_bound), zero_count())
 
     def update(updates, state, params=None, *, value=None, **extra_args):
         del extra_args
-        require_params(fn, params)
-        _need_value(fn, value)
-        sdt = state.barf.dtype
+        sdt, value = _start(fn, params, value, state)
         b = jnp.where(state.count == 0, 0.0, beta).astype(sdt)
-        barf = b * state.barf + (1 - b) * jnp.asarray(value, sdt)
+        barf = b * state.barf + (1 - b) * value
         d = zip_map(
             "gradtx." + fn,
             lambda g, m: (b * m + (1 - b) * g).astype(m.dtype),
@@ -274,25 +285,16 @@ def momo_adam(
     check_adam_args(fn, b1, b2, eps)
 
     def init(params):
-        sdt = widest_float_dtype(params)
-        return MomoAdamState(
-            exp_avg=tree_zeros_like(params),
-            exp_avg_sq=tree_zeros_like(params),
-            barf=jnp.zeros((), sdt),
-            gamma=jnp.zeros((), sdt),
-            lb=jnp.asarray(lower_bound, sdt),
-            count=zero_count(),
-        )
+        zeros = tree_zeros_like(params), tree_zeros_like(params)
+        return MomoAdamState(*zeros, *_init_model(params, lower_bound), zero_count())
 
     def update(updates, state, params=None, *, value=None, **extra_args):
         del extra_args
-        require_params(fn, params)
-        _need_value(fn, value)
-        sdt = state.barf.dtype
+        sdt, value = _start(fn, params, value, state)
         count = safe_increment(state.count)
         k1 = count.astype(sdt)
         c1, c2 = 1 - b1**k1, 1 - b2**k1
-        barf = b1 * state.barf + (1 - b1) * jnp.asarray(value, sdt)
+        barf = b1 * state.barf + (1 - b1) * value
 
         def moments(g, m, v):
             m = (b1 * m + (1 - b1) * g).astype(m.dtype)
