@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import inspect
 
+import jax
+import jax.numpy as jnp
 import optax.contrib
 import pytest
 
@@ -55,3 +57,37 @@ def test_documented_private_module_registered_not_top_level(name):
         assert any(e == name or e.startswith(name + "_") for e in ENTRY_NAMES), (
             f"gradtx.contrib.{name} has no entry in tests/registry/contrib_extra.py"
         )
+
+
+TRACED = {
+    "acprop": lambda h: contrib.acprop(h, b1=h),
+    "cocob": lambda h: contrib.cocob(h, alpha=100 * h),
+    "dadapt_adamw": lambda h: contrib.dadapt_adamw(h, (h, 0.999)),
+    "dog": lambda h: contrib.dog(h, ("distance", h)),
+    "dowg": lambda h: contrib.dowg(h, h),
+    "madgrad": lambda h: contrib.madgrad(h, h),
+    "mechanize": lambda h: contrib.mechanize(gradtx.sgd(h), weight_decay=h),
+    "momo": lambda h: contrib.momo(h, h),
+    "momo_adam": lambda h: contrib.momo_adam(h, h),
+    "simplified_ademamix": lambda h: contrib.simplified_ademamix(h, h, alpha=h),
+    "galore": lambda h: contrib.galore(h, rank=1),
+    "dpsgd": lambda h: contrib.dpsgd(h, h, h, 0),
+}
+
+
+def test_traced_hyperparameters_are_accepted():
+    """Array hyperparameters pass validation and work under jit (one compile for all)."""
+
+    @jax.jit
+    def first_updates(h):
+        p = {"w": jnp.ones((3, 2)), "b": jnp.ones(2)}
+        out = {}
+        for name, make in TRACED.items():
+            tx = make(h)
+            g = jax.tree.map(lambda x: x[None], p) if name == "dpsgd" else p
+            out[name] = tx.update(g, tx.init(p), p, value=jnp.asarray(1.0))[0]
+        return out
+
+    out = first_updates(jnp.asarray(0.5))
+    for name, u in out.items():
+        assert all(bool(jnp.all(jnp.isfinite(x))) for x in jax.tree.leaves(u)), name
