@@ -10,7 +10,6 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 import gradtx as gx
 
@@ -81,6 +80,3 @@ def params_after(tx, grads=GRADS, y0=Y0, **extra):
         return jax.lax.scan(step, (p, tx.init(p)), gs)[1]
 
     return np.asarray(go(jnp.asarray(y0), jnp.asarray(np.stack(grads))))
-
-
-__all__ = ["GRADS", "X0", "Y0", "assert_parity", "loss", "optax", "params_after", "trajectory"]
