@@ -34,12 +34,15 @@ def scale_by_acprop(
 
     Update rule (k = 0, 1, ...; g = gradient; mu_{-1} = nu_{-1} = 0):
         mu_k  = b1 * mu_{k-1} + (1 - b1) * g_k
-        nu_k  = b2 * nu_{k-1} + (1 - b2) * |g_k - mu_{k-1}|^2 + eps_root
+        nu_k  = b2 * nu_{k-1} + (1 - b2) * |g_k - mu_k|^2 + eps_root
         u_0   = g_0 / (1 + eps)
         u_k   = g_k / (sqrt(nu_{k-1} / (1 - b2^k)) + eps)          (k >= 1)
 
-    This is optax.contrib's form: the prediction error uses the previous mean
-    ``mu_{k-1}``, and the numerator is the raw gradient.
+    Difference from optax: the prediction error is taken against the updated
+    mean ``mu_k``, as in the authors' PyTorch code, AdaBelief and optax's own
+    docstring; optax 0.2.8 uses ``mu_{k-1}`` (a known bug, optax PR #1716), so
+    the first updates agree and later ones differ through ``nu``. The numerator
+    is the raw gradient, as in optax.
 
     Args:
         b1: decay of the gradient mean, in [0, 1).
@@ -85,7 +88,7 @@ def _scale_by_acprop(b1, b2, eps, eps_root) -> GradientTransformation:
 
         def leaf(g, m, n):
             new_m = ((1 - b1) * g + b1 * m).astype(m.dtype)
-            new_n = ((1 - b2) * abs_sq(g - m) + b2 * n + eps_root).astype(n.dtype)
+            new_n = ((1 - b2) * abs_sq(g - new_m) + b2 * n + eps_root).astype(n.dtype)
             n_hat = jnp.where(first, jnp.ones_like(n), n / c2.astype(n.dtype))
             return (g / (jnp.sqrt(n_hat) + eps)).astype(g.dtype), new_m, new_n
 
