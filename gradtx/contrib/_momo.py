@@ -111,6 +111,16 @@ def _polyak_step(alpha, wd, barf, gamma, iprod, norm, lb, bc1, lower_bound, adap
     return tau, new_lb.astype(lb.dtype)
 
 
+def _prox_step(alpha, wd, tau, direction, params, updates):
+    """``(x - tau * direction) / q - x`` with ``q = 1 + alpha * wd``, in the grads' dtypes."""
+    q = 1 + alpha * wd
+
+    def f(d, x, g):
+        return (-(alpha * wd / q) * x - (tau / q) * d).astype(g.dtype)
+
+    return jax.tree.map(f, direction, params, updates)
+
+
 def _check_common(fn, learning_rate, weight_decay):
     check_learning_rate(fn, learning_rate)
     check_nonnegative(fn, "weight_decay", weight_decay)
@@ -138,11 +148,16 @@ def momo(
         gamma_k = b * gamma_{k-1} + (1 - b) * <g_k, x_k>
         tau_k = min(alpha, max(q * (fbar_k - lb - gamma_k) + <d_k, x_k>, 0) / |d_k|^2)
                 (tau_k = 0 when |d_k|^2 <= 2.2e-16)
-        x_{k+1} = x_k / q - tau_k * d_k        (u_k = -alpha lam / q * x_k - tau_k d_k)
+        x_{k+1} = (x_k - tau_k * d_k) / q
 
     With ``adapt_lower_bound`` the bound ``lb`` (starting at ``lower_bound``)
     is re-estimated at each step from the model, never below ``lower_bound``
-    (the paper's MoMo*). The scalars are kept in the widest float dtype of the
+    (the paper's MoMo*).
+
+    Difference from optax: with weight decay the whole step is divided by ``q``
+    (the paper's Lemma 3.1, eq. 16, and the authors' code); optax 0.2.8 divides
+    only ``x_k`` (a known bug, optax PR #1787). Without weight decay the two
+    agree. The scalars are kept in the widest float dtype of the
     params, at least float32 (optax: the lowest).
 
     Args:
@@ -150,7 +165,7 @@ def momo(
             0-based count; large values (1.0) are fine.
         beta: momentum decay in [0, 1).
         lower_bound: a lower bound of the loss (0 for non-negative losses).
-        weight_decay: >= 0, decoupled decay (``x / q``).
+        weight_decay: >= 0, proximal weight decay (the step is divided by ``q``).
         adapt_lower_bound: estimate the bound on the fly.
 
     Returns:
@@ -208,10 +223,7 @@ def momo(
             lower_bound,
             adapt_lower_bound,
         )
-        shrink = alpha * weight_decay / (1 + alpha * weight_decay)
-        new_updates = jax.tree.map(
-            lambda m, x, g: (-shrink * x - tau * m).astype(g.dtype), d, params, updates
-        )
+        new_updates = _prox_step(alpha, weight_decay, tau, d, params, updates)
         return new_updates, MomoState(d, barf, gamma, lb, safe_increment(state.count))
 
     return GradientTransformation(init, update)
@@ -229,7 +241,9 @@ def momo_adam(
     """Adam(W) whose step is capped by a Polyak step on a model of the loss (MoMo-Adam).
 
     As ``momo``, in the geometry of Adam's preconditioner ``D_k = eps +
-    sqrt(v_k / (1 - b2^(k+1)))``, with bias-corrected model terms. Needs the
+    sqrt(v_k / (1 - b2^(k+1)))``, with bias-corrected model terms. As for
+    ``momo``, weight decay divides the whole step by ``q`` (optax 0.2.8 divides
+    only ``x_k``, optax PR #1787). Needs the
     loss: ``update(grads, state, params, value=loss)``. Memory: two buffers
     per param.
 
@@ -242,7 +256,7 @@ def momo_adam(
         n_k   = <m_k, m_k / D_k>
         tau_k = min(alpha / c1, max(q * (fbar_k - c1 * lb - gamma_k) + <m_k, x_k>, 0) / n_k)
                 (tau_k = 0 when n_k <= 2.2e-16)
-        x_{k+1} = x_k / q - tau_k * m_k / D_k
+        x_{k+1} = (x_k - tau_k * m_k / D_k) / q
 
     Args:
         learning_rate: the largest step (before bias correction), a number >= 0
@@ -251,7 +265,7 @@ def momo_adam(
         b2: decay of the second moment, in [0, 1).
         eps: >= 0, Adam's eps (added outside the root).
         lower_bound: a lower bound of the loss.
-        weight_decay: >= 0, decoupled decay (``x / q``).
+        weight_decay: >= 0, proximal weight decay (the step is divided by ``q``).
         adapt_lower_bound: estimate the bound on the fly (never below
             ``lower_bound``).
 
@@ -320,10 +334,7 @@ def momo_adam(
             lower_bound,
             adapt_lower_bound,
         )
-        shrink = alpha * weight_decay / (1 + alpha * weight_decay)
-        new_updates = jax.tree.map(
-            lambda p, x, g: (-shrink * x - tau * p).astype(g.dtype), direction, params, updates
-        )
+        new_updates = _prox_step(alpha, weight_decay, tau, direction, params, updates)
         return new_updates, MomoAdamState(m, v, barf, gamma, lb, count)
 
     return GradientTransformation(init, update)
