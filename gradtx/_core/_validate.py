@@ -152,3 +152,13 @@ def require_params(fn: str, params: Any) -> None:
     """Raise a clear ValueError when a transformation that reads params gets none."""
     if params is None:
         raise ValueError(f"gradtx.{reported_as(fn)}: update needs params (pass params= to update).")
+
+
+def check_betas(fn: str, betas: Any) -> tuple[Any, Any]:
+    """Check a ``betas=(b1, b2)`` pair of decays in [0, 1); return it unpacked."""
+    if not (isinstance(betas, tuple | list) and len(betas) == 2):
+        raise TypeError(f"gradtx.{reported_as(fn)}(betas={betas!r}): betas must be a pair (b1, b2).")
+    b1, b2 = betas
+    check_decay(fn, "betas[0]", b1)
+    check_decay(fn, "betas[1]", b2)
+    return b1, b2

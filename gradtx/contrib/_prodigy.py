@@ -10,6 +10,7 @@ import jax.numpy as jnp
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule
 from gradtx._core._numerics import moment_update, safe_increment, widest_float_dtype, zero_count
 from gradtx._core._validate import (
+    check_betas,
     check_decay,
     check_learning_rate,
     check_nonnegative,
@@ -123,11 +124,7 @@ def prodigy(
     """
     fn = "prodigy"
     check_learning_rate(fn, learning_rate)
-    if not (isinstance(betas, tuple | list) and len(betas) == 2):
-        raise TypeError(f"gradtx.{fn}(betas={betas!r}): betas must be a pair (b1, b2).")
-    b1, b2 = betas
-    check_decay(fn, "betas[0]", b1)
-    check_decay(fn, "betas[1]", b2)
+    b1, b2 = check_betas(fn, betas)
     if beta3 is not None:
         check_decay(fn, "beta3", beta3)
     check_nonnegative(fn, "eps", eps)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from gradtx._core._contract import GradientTransformation
+from gradtx._core._keys import check_key, to_prng_key
 from gradtx._core._numerics import default_float_dtype, safe_increment, zero_count
 from gradtx._core._validate import check_nonnegative
 
@@ -21,37 +21,6 @@ class AddNoiseState(NamedTuple):
 
     count: jax.Array
     rng_key: jax.Array
-
-
-def _check_key(fn: str, key: Any) -> None:
-    if isinstance(key, bool):
-        raise TypeError(f"gradtx.{fn}(key={key!r}): key must be an int or a JAX PRNG key.")
-    if isinstance(key, int | np.integer):
-        return
-    dtype = getattr(key, "dtype", None)
-    shape = tuple(getattr(key, "shape", ()))
-    if dtype is not None and jnp.issubdtype(dtype, jax.dtypes.prng_key) and shape == ():
-        return
-    if dtype is not None and jnp.dtype(dtype) == jnp.uint32 and shape == (2,):
-        return
-    if dtype is not None and jnp.issubdtype(dtype, jnp.integer) and shape == ():
-        return
-    raise TypeError(
-        f"gradtx.{fn}(key=...): key must be an int, a scalar typed PRNG key "
-        f"(jax.random.key) or a raw uint32[2] key; got {type(key).__name__}"
-        + (f" of dtype {dtype} and shape {shape}." if dtype is not None else ".")
-    )
-
-
-def _to_key(key) -> jax.Array:
-    if isinstance(key, int | np.integer):
-        return jax.random.key(key)
-    dtype = key.dtype
-    if jnp.issubdtype(dtype, jax.dtypes.prng_key):
-        return key
-    if jnp.dtype(dtype) == jnp.uint32 and tuple(key.shape) == (2,):
-        return jax.random.wrap_key_data(jnp.asarray(key))
-    return jax.random.key(key)
 
 
 def add_noise(
@@ -110,11 +79,11 @@ def add_noise(
             )
         key = seed
     key = 0 if key is None else key
-    _check_key(fn, key)
+    check_key(fn, key)
 
     def init(params):
         del params
-        return AddNoiseState(count=zero_count(), rng_key=_to_key(key))
+        return AddNoiseState(count=zero_count(), rng_key=to_prng_key(key))
 
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
