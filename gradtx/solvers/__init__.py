@@ -1,1 +1,19 @@
 """Deterministic solvers and line searches, with one jitted run loop (``minimize``, ``least_squares``)."""
+
+# ruff: noqa: I001  (sorted by defining module)
+from gradtx.solvers._lbfgs import ScaleByLBFGSState as ScaleByLBFGSState
+from gradtx.solvers._lbfgs import lbfgs as lbfgs
+from gradtx.solvers._lbfgs import scale_by_lbfgs as scale_by_lbfgs
+from gradtx.solvers._linesearch_backtracking import (
+    BacktrackingLinesearchInfo as BacktrackingLinesearchInfo,
+)
+from gradtx.solvers._linesearch_backtracking import (
+    ScaleByBacktrackingLinesearchState as ScaleByBacktrackingLinesearchState,
+)
+from gradtx.solvers._linesearch_backtracking import (
+    scale_by_backtracking_linesearch as scale_by_backtracking_linesearch,
+)
+from gradtx.solvers._linesearch_zoom import ScaleByZoomLinesearchState as ScaleByZoomLinesearchState
+from gradtx.solvers._linesearch_zoom import ZoomLinesearchInfo as ZoomLinesearchInfo
+from gradtx.solvers._linesearch_zoom import scale_by_zoom_linesearch as scale_by_zoom_linesearch
+from gradtx.solvers._objective import value_and_grad_from_state as value_and_grad_from_state
