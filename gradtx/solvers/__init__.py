@@ -17,3 +17,6 @@ from gradtx.solvers._linesearch_zoom import ScaleByZoomLinesearchState as ScaleB
 from gradtx.solvers._linesearch_zoom import ZoomLinesearchInfo as ZoomLinesearchInfo
 from gradtx.solvers._linesearch_zoom import scale_by_zoom_linesearch as scale_by_zoom_linesearch
 from gradtx.solvers._objective import value_and_grad_from_state as value_and_grad_from_state
+from gradtx.solvers._minimize import minimize as minimize
+from gradtx.solvers._solution import Reason as Reason
+from gradtx.solvers._solution import Solution as Solution
