@@ -120,12 +120,11 @@ def scale_by_backtracking_linesearch(
 
     def init(params):
         dt = value_dtype(params)
-        inf = jnp.asarray(jnp.inf, dt)
         return ScaleByBacktrackingLinesearchState(
             learning_rate=jnp.ones((), dt),
-            value=inf,
+            value=jnp.full((), jnp.inf, dt),
             grad=tree_zeros_like(params) if store_grad else None,
-            info=BacktrackingLinesearchInfo(jnp.zeros((), jnp.int32), inf),
+            info=BacktrackingLinesearchInfo(jnp.zeros((), jnp.int32), jnp.full((), jnp.inf, dt)),
         )
 
     def update(updates, state, params=None, *, value=None, grad=None, value_fn=None, **extra):

@@ -184,12 +184,12 @@ def scale_by_zoom_linesearch(
 
     def init(params):
         dt = value_dtype(params)
-        inf = jnp.asarray(jnp.inf, dt)
+        inf = lambda: jnp.full((), jnp.inf, dt)  # a fresh buffer per leaf (donatable state)
         return ScaleByZoomLinesearchState(
             learning_rate=jnp.ones((), dt),
-            value=inf,
+            value=inf(),
             grad=tree_zeros_like(params),
-            info=ZoomLinesearchInfo(jnp.zeros((), jnp.int32), inf, inf),
+            info=ZoomLinesearchInfo(jnp.zeros((), jnp.int32), inf(), inf()),
         )
 
     def update(updates, state, params=None, *, value=None, grad=None, value_fn=None, **extra):

@@ -163,9 +163,9 @@ def minimize(
       >>> import jax.numpy as jnp
       >>> from gradtx.solvers import minimize
       >>> rosenbrock = lambda x: (1.0 - x[0]) ** 2 + 100.0 * (x[1] - x[0] ** 2) ** 2
-      >>> sol = minimize(rosenbrock, jnp.array([-1.2, 1.0], jnp.float64))
-      >>> sol.reason_name, bool(sol.converged), sol.params.round(6)
-      ('CONVERGED', True, Array([1., 1.], dtype=float64))
+      >>> sol = minimize(rosenbrock, jnp.array([-1.2, 1.0]))
+      >>> sol.reason_name, bool(sol.converged), sol.params.round(4)
+      ('CONVERGED', True, Array([1., 1.], dtype=float32))
     """
     fn = "solvers.minimize"
     if not callable(fun):
