@@ -230,31 +230,23 @@ def scale_by_zoom_linesearch(
             safe_grad=grad,
         )
 
-        def expand(s: _Search) -> _Search:
+        def expand_step(s: _Search):
             # Phase 1 (Algorithm 3.5): grow the step until it brackets a Wolfe point.
-            prev = s.current
-            t = jnp.where(s.count == 0, guess, increase_factor * prev.t).astype(dt)
+            t = jnp.where(s.count == 0, guess, increase_factor * s.current.t).astype(dt)
             if max_learning_rate is None:
-                at_max = false
-            else:
-                at_max = t >= max_learning_rate
-                t = jnp.minimum(t, max_learning_rate).astype(dt)
-            new, g = trial(t)
-            dec, curv = errors(new, p0)
+                return t, false
+            return jnp.minimum(t, max_learning_rate).astype(dt), t >= max_learning_rate
+
+        def expand(s: _Search, new: _Point, g, dec, curv, at_max) -> _Search:
+            prev = s.current
             ok = jnp.maximum(dec, curv) <= tol
-            keep_safe = dec <= tol
-            safe, safe_grad = tree_where(keep_safe, (new, g), (s.safe, s.safe_grad))
+            safe, safe_grad = tree_where(dec <= tol, (new, g), (s.safe, s.safe_grad))
             high_is_new = (dec > 0.0) | ((new.value >= prev.value) & (s.count > 0))
             low_is_new = (new.slope >= 0.0) & ~high_is_new
             low, high = tree_where(low_is_new, (new, prev), (prev, new))
             bracketed = high_is_new | low_is_new | ok
             done = ok | (at_max & ~bracketed)
             return s._replace(
-                count=s.count + 1,
-                current=new,
-                grad=g,
-                decrease_error=dec,
-                curvature_error=curv,
                 bracketed=bracketed,
                 done=done,
                 failed=(s.count + 1 >= max_linesearch_steps) & ~done,
@@ -265,8 +257,9 @@ def scale_by_zoom_linesearch(
                 safe_grad=safe_grad,
             )
 
-        def zoom(s: _Search) -> _Search:
-            # Phase 2 (Algorithm 3.6): shrink [low, high] by interpolation.
+        def zoom_step(s: _Search):
+            # Phase 2 (Algorithm 3.6): shrink [low, high] by interpolation: cubic, then
+            # quadratic, then bisection, the first well inside the bracket.
             lo, hi, ref = s.low, s.high, s.ref
             width = jnp.abs(hi.t - lo.t)
             left, right = jnp.minimum(lo.t, hi.t), jnp.maximum(lo.t, hi.t)
@@ -275,30 +268,24 @@ def scale_by_zoom_linesearch(
             use_cubic = (cubic > left + 0.2 * width) & (cubic < right - 0.2 * width)
             use_quad = ~use_cubic & (quad > left + 0.1 * width) & (quad < right - 0.1 * width)
             t = jnp.where(use_cubic, cubic, jnp.where(use_quad, quad, (lo.t + hi.t) / 2.0))
-            mid, g = trial(t.astype(dt))
-            dec, curv = errors(mid, p0)
+            return t.astype(dt), width
+
+        def zoom(s: _Search, mid: _Point, g, dec, curv, width) -> _Search:
+            lo, hi = s.low, s.high
             done = jnp.maximum(dec, curv) <= tol
             better = (dec <= tol) & (mid.value < s.safe.value)
             safe, safe_grad = tree_where(better, (mid, g), (s.safe, s.safe_grad))
             high_is_mid = (dec > 0.0) | (mid.value >= lo.value)
             high_is_low = (mid.slope * (hi.t - lo.t) >= 0.0) & ~high_is_mid
-            new_high = tree_where(high_is_mid, mid, tree_where(high_is_low, lo, hi))
-            new_low = tree_where(high_is_mid, lo, mid)
-            new_ref = tree_where(high_is_mid | high_is_low, hi, lo)
             stuck = (s.count + 1 >= max_linesearch_steps) | (
                 (width <= stepsize_precision) & (safe.t > 0.0)
             )
             return s._replace(
-                count=s.count + 1,
-                current=mid,
-                grad=g,
-                decrease_error=dec,
-                curvature_error=curv,
                 done=done,
                 failed=stuck & ~done,
-                low=new_low,
-                high=new_high,
-                ref=new_ref,
+                low=tree_where(high_is_mid, lo, mid),
+                high=tree_where(high_is_mid, mid, tree_where(high_is_low, lo, hi)),
+                ref=tree_where(high_is_mid | high_is_low, hi, lo),
                 safe=safe,
                 safe_grad=safe_grad,
             )
@@ -306,24 +293,38 @@ def scale_by_zoom_linesearch(
         def fall_back(s: _Search) -> _Search:
             # Out of steps: take the best step with sufficient decrease, or step 0
             # (where value and grad are known) when only non-finite values were met.
-            use_safe = (s.safe.t > 0.0) | jnp.isinf(s.decrease_error)
+            use_safe = s.failed & ((s.safe.t > 0.0) | jnp.isinf(s.decrease_error))
             if verbose:
-                jax.debug.print(
-                    "gradtx.scale_by_zoom_linesearch: no step met the strong Wolfe conditions "
-                    "in the steps allowed (slope at 0: {s0}, last step {t}, decrease error "
-                    "{d}, curvature error {c}); taking step {ts}.",
-                    s0=p0.slope,
-                    t=s.current.t,
-                    d=s.decrease_error,
-                    c=s.curvature_error,
-                    ts=jnp.where(use_safe, s.safe.t, s.current.t),
+                jax.lax.cond(
+                    s.failed,
+                    lambda: jax.debug.print(
+                        "gradtx.scale_by_zoom_linesearch: no step met the strong Wolfe "
+                        "conditions in the steps allowed (slope at 0: {s0}, last step {t}, "
+                        "decrease error {d}, curvature error {c}); taking step {ts}.",
+                        s0=p0.slope,
+                        t=s.current.t,
+                        d=s.decrease_error,
+                        c=s.curvature_error,
+                        ts=jnp.where(use_safe, s.safe.t, s.current.t),
+                    ),
+                    lambda: None,
                 )
             current, g = tree_where(use_safe, (s.safe, s.safe_grad), (s.current, s.grad))
             return s._replace(current=current, grad=g)
 
         def step(s: _Search) -> _Search:
-            s = jax.lax.cond(s.bracketed, zoom, expand, s)
-            return jax.lax.cond(s.failed, fall_back, lambda x: x, s)
+            # One trial per iteration: both phases choose a step, one is evaluated.
+            t_expand, at_max = expand_step(s)
+            t_zoom, width = zoom_step(s)
+            new, g = trial(jnp.where(s.bracketed, t_zoom, t_expand))
+            dec, curv = errors(new, p0)
+            s_expand = expand(s, new, g, dec, curv, at_max)
+            s_zoom = zoom(s, new, g, dec, curv, width)
+            s = tree_where(s.bracketed, s_zoom, s_expand)
+            s = s._replace(
+                count=s.count + 1, current=new, grad=g, decrease_error=dec, curvature_error=curv
+            )
+            return fall_back(s)
 
         final = jax.lax.while_loop(lambda s: ~(s.done | s.failed), step, search0)
         lr = final.current.t
