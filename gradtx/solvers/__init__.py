@@ -20,3 +20,4 @@ from gradtx.solvers._objective import value_and_grad_from_state as value_and_gra
 from gradtx.solvers._minimize import minimize as minimize
 from gradtx.solvers._solution import Reason as Reason
 from gradtx.solvers._solution import Solution as Solution
+from gradtx.solvers._least_squares import least_squares as least_squares
