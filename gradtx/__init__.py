@@ -278,6 +278,21 @@ from gradtx.losses._cross_entropy import (
 )
 from gradtx.losses._regression import squared_error as squared_error
 
+# Solvers and line searches (gradtx.solvers)
+from gradtx.solvers._lbfgs import ScaleByLBFGSState as ScaleByLBFGSState
+from gradtx.solvers._linesearch_backtracking import (
+    ScaleByBacktrackingLinesearchState as ScaleByBacktrackingLinesearchState,
+)
+from gradtx.solvers._linesearch_zoom import ScaleByZoomLinesearchState as ScaleByZoomLinesearchState
+from gradtx.solvers._linesearch_zoom import ZoomLinesearchInfo as ZoomLinesearchInfo
+from gradtx.solvers._lbfgs import lbfgs as lbfgs
+from gradtx.solvers._linesearch_backtracking import (
+    scale_by_backtracking_linesearch as scale_by_backtracking_linesearch,
+)
+from gradtx.solvers._lbfgs import scale_by_lbfgs as scale_by_lbfgs
+from gradtx.solvers._linesearch_zoom import scale_by_zoom_linesearch as scale_by_zoom_linesearch
+from gradtx.solvers._objective import value_and_grad_from_state as value_and_grad_from_state
+
 # Namespaces (as optax has them), importable as attributes of the top level
 from gradtx import assignment as assignment
 from gradtx import contrib as contrib

@@ -38,6 +38,13 @@ def contract_tree(entry: Entry, seed: int):
     return tree
 
 
+def _extra(entry: Entry, params, grads) -> dict:
+    extra = dict(entry.extra_args)
+    if entry.extra_args_fn is not None:
+        extra.update(entry.extra_args_fn(params, grads))
+    return extra
+
+
 def _dtypes(tree):
     return jax.tree.map(lambda x: jnp.asarray(x).dtype, tree)
 
@@ -52,7 +59,9 @@ def test_jit_contract(entry: Entry):
     assert isinstance(tx, tuple) and len(tx) == 2
 
     init = jax.jit(tx.init)
-    update = jax.jit(lambda g, s, p: tx.update(g, s, p, unknown_extra_arg=1.0, **entry.extra_args))
+    update = jax.jit(
+        lambda g, s, p: tx.update(g, s, p, unknown_extra_arg=1.0, **_extra(entry, p, g))
+    )
     state0 = init(params)
     updates1, state1 = update(grads, state0, params)
     params1 = gx.apply_updates(params, updates1)
@@ -95,9 +104,9 @@ def test_vmap_matches_unbatched(entry: Entry):
 
     def two_steps(g, p):
         s = tx.init(p)
-        u, s = tx.update(g, s, p, **entry.extra_args)
+        u, s = tx.update(g, s, p, **_extra(entry, p, g))
         p = gx.apply_updates(p, u)
-        u, s = tx.update(g, s, p, **entry.extra_args)
+        u, s = tx.update(g, s, p, **_extra(entry, p, g))
         return gx.apply_updates(p, u)
 
     batched = jax.jit(jax.vmap(two_steps))(grads, params)

@@ -12,6 +12,9 @@ class Entry:
     name: str  # unique test id, e.g. "adam" or "sgd-nesterov"
     make: Callable[[], Any]  # builds the GradientTransformation
     extra_args: dict = dataclasses.field(default_factory=dict)  # e.g. {"value": 1.0}
+    # extra args that depend on the point: extra_args_fn(params, grads) -> dict, merged
+    # over extra_args (line searches need value=, grad= and value_fn= at the params)
+    extra_args_fn: Callable[[Any, Any], dict] | None = None
     optimizer: bool = False  # a full optimizer (includes a learning rate; descends)
     vmap: bool = True  # supports jax.vmap over a leading batch axis of params
     min_ndim: int = 0  # smallest leaf rank it accepts (contract trees respect it)

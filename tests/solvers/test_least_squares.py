@@ -1,0 +1,97 @@
+"""least_squares (Levenberg-Marquardt, Gauss-Newton) against
+scipy.optimize.least_squares(method="lm") on the Moré-Garbow-Hillstrom problems."""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import scipy.optimize
+
+from gradtx.solvers import least_squares
+from tests.solvers.problems import LEAST_SQUARES
+
+COUNTS = {}
+
+
+@functools.cache
+def scipy_lm(name):
+    r, x0 = LEAST_SQUARES[name]
+    jac = jax.jit(jax.jacfwd(r))
+    res = jax.jit(r)
+    return scipy.optimize.least_squares(
+        lambda x: np.asarray(res(jnp.asarray(x))),
+        x0,
+        jac=lambda x: np.asarray(jac(jnp.asarray(x))),
+        method="lm",
+    )
+
+
+def check_matches_scipy(name, sol):
+    ref = scipy_lm(name)
+    assert sol.reason_name == "CONVERGED", sol.reason_name
+    # scipy's cost is 0.5 * ||r||^2 too; match to 1e-8 relative, or be lower
+    # (an absolute 1e-20 for the zero-residual problems, both at rounding level).
+    assert float(sol.value) <= ref.cost * (1 + 1e-8) + 1e-20, (float(sol.value), ref.cost)
+    COUNTS[name] = (int(sol.num_steps), int(sol.num_fun_evals), ref.nfev, ref.njev)
+
+
+@pytest.mark.parametrize("name", list(LEAST_SQUARES))
+def test_levenberg_marquardt_matches_scipy_lm(name):
+    r, x0 = LEAST_SQUARES[name]
+    sol = jax.jit(lambda x: least_squares(r, x, "lm", max_steps=500))(jnp.asarray(x0))
+    check_matches_scipy(name, sol)
+    assert int(sol.num_grad_evals) <= int(sol.num_fun_evals) <= int(sol.num_steps) + 1
+
+
+def test_qr_and_cg_linear_solvers_and_gauss_newton():
+    r, x0 = LEAST_SQUARES["bard"]
+    for kw in ({"linear_solver": "qr"}, {"linear_solver": "cg"}, {"method": "gn"}):
+        sol = least_squares(r, jnp.asarray(x0), **kw)
+        check_matches_scipy("bard", sol)
+
+
+def test_gauss_newton_without_damping_is_newton_on_a_linear_problem():
+    a = jnp.array([[1.0, 2.0], [3.0, 4.0], [5.0, 7.0]])
+    b = jnp.array([1.0, 0.0, 2.0])
+    sol = least_squares(lambda x: a @ x - b, jnp.zeros(2), "gn", linear_solver="qr")
+    np.testing.assert_allclose(sol.params, np.linalg.lstsq(a, b, rcond=None)[0], rtol=1e-10)
+    assert int(sol.num_steps) == 1 and sol.reason_name == "CONVERGED"
+
+
+def test_pytree_params_and_vmap_over_data():
+    t = jnp.linspace(0.0, 1.0, 8)
+
+    def residuals(p, y):
+        return p["a"] * jnp.exp(-p["b"] * t) - y
+
+    p0 = {"a": jnp.array(1.0), "b": jnp.array(1.0)}
+    ys = jnp.stack([2.0 * jnp.exp(-3.0 * t), 0.5 * jnp.exp(-1.0 * t)])
+    solve = lambda y: least_squares(residuals, p0, args=(y,))
+    batch = jax.jit(jax.vmap(solve))(ys)
+    np.testing.assert_allclose(batch.params["a"], [2.0, 0.5], rtol=1e-8)
+    np.testing.assert_allclose(batch.params["b"], [3.0, 1.0], rtol=1e-8)
+    one = jax.jit(solve)(ys[1])
+    np.testing.assert_array_equal(batch.params["b"][1], one.params["b"])
+    assert int(batch.num_steps[1]) == int(one.num_steps)
+
+
+def test_nonfinite_start_and_validation():
+    sol = least_squares(lambda x: jnp.log(x), jnp.array([-1.0]))
+    assert sol.reason_name == "NONFINITE" and int(sol.num_steps) == 0
+    with pytest.raises(ValueError, match=r"method must be 'lm' or 'gn'; got 'trf'"):
+        least_squares(jnp.sin, jnp.ones(2), "trf")
+    with pytest.raises(ValueError, match="linear_solver must be one of"):
+        least_squares(jnp.sin, jnp.ones(2), linear_solver="svd")
+    with pytest.raises(ValueError, match=r"damping must be in \(0, inf\); got 0.0"):
+        least_squares(jnp.sin, jnp.ones(2), damping=0.0)
+
+
+def test_zz_report_counts(capsys):
+    with capsys.disabled():
+        print("\nleast_squares (LM) vs scipy lm: steps, residual evals | nfev, njev")
+        for name, (s, f, nfev, njev) in COUNTS.items():
+            print(f"  {name:20s} {s:5d} {f:5d} | {nfev:5d} {njev:5d}")
