@@ -65,6 +65,10 @@ def default_key(key: jax.Array | None) -> jax.Array:
     return jax.random.PRNGKey(0) if key is None else key
 
 
-def rademacher_rows(key: jax.Array, num: int, size: int, dtype) -> jax.Array:
-    """``num`` Rademacher vectors (entries +1 or -1) of length ``size``, as rows."""
-    return jax.random.rademacher(key, (num, size), jnp.float32).astype(dtype)
+def probe(key: jax.Array, i: jax.Array | int, size: int, dtype) -> jax.Array:
+    """The ``i``-th Rademacher probe (entries +1 or -1) of length ``size`` drawn from ``key``.
+
+    Trace, diagonal and density estimators draw probe ``i`` the same way, so
+    that with the same key they use the same probes.
+    """
+    return jax.random.rademacher(jax.random.fold_in(key, i), (size,), jnp.float32).astype(dtype)

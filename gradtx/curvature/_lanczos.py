@@ -78,7 +78,10 @@ def lanczos_flat(
             before = jnp.linalg.norm(w)
             w = _orthogonalize(w, basis)
             w = lax.cond(
-                jnp.linalg.norm(w) < 0.7 * before, lambda x: _orthogonalize(x, basis), lambda x: x, w
+                jnp.linalg.norm(w) < 0.7 * before,
+                lambda x: _orthogonalize(x, basis),
+                lambda x: x,
+                w,
             )
         beta = jnp.linalg.norm(w)
         scale = jnp.maximum(scale, jnp.abs(alpha) + beta + beta_prev)
@@ -90,7 +93,9 @@ def lanczos_flat(
             return r / jnp.linalg.norm(r), zero
 
         broke = beta <= 10 * eps * scale
-        v_next, beta = lax.cond(broke, restart, lambda _: (w / jnp.where(broke, 1, beta), beta), None)
+        v_next, beta = lax.cond(
+            broke, restart, lambda _: (w / jnp.where(broke, 1, beta), beta), None
+        )
         if store:
             basis = basis.at[jnp.minimum(i + 1, order - 1)].set(
                 jnp.where(i + 1 < order, v_next, basis[order - 1])
@@ -99,7 +104,15 @@ def lanczos_flat(
         betas = betas.at[i].set(beta)
         return v_next, v, beta, basis, alphas, betas, scale
 
-    carry = (v, jnp.zeros_like(v), zero, basis, jnp.zeros(order, dtype), jnp.zeros(order, dtype), zero)
+    carry = (
+        v,
+        jnp.zeros_like(v),
+        zero,
+        basis,
+        jnp.zeros(order, dtype),
+        jnp.zeros(order, dtype),
+        zero,
+    )
     _, _, _, basis, alphas, betas, _ = lax.fori_loop(0, order, body, carry)
     return alphas, betas[: order - 1], basis if keep_basis else None
 
