@@ -42,7 +42,7 @@ def slq_nodes_weights(
 
     def run(i):
         v0 = probe(key, i, n, dtype)
-        alphas, betas, _ = lanczos_flat(op, v0, order, key=jax.random.fold_in(key, -1 - i))
+        alphas, betas, _ = lanczos_flat(op, v0, order)
         theta, s = jnp.linalg.eigh(tridiagonal(alphas, betas))
         return theta, s[0] ** 2
 

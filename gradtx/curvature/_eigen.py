@@ -64,16 +64,14 @@ def krylov_eigh(
     standard normal one from ``key``.
     """
     view = FlatView(params)
-    key = default_key(key)
-    start_key, restart_key = jax.random.split(key)
     if start is None:
-        v0 = jax.random.normal(start_key, (view.size,), view.dtype)
+        v0 = jax.random.normal(default_key(key), (view.size,), view.dtype)
     else:
         v0 = view.flatten(start)
     op = view.operator(
         curvature_operator(fun, params, args, matrix=matrix, has_aux=has_aux, loss_fn=loss_fn)
     )
-    alphas, betas, basis = lanczos_flat(op, v0, order, keep_basis=keep_basis, key=restart_key)
+    alphas, betas, basis = lanczos_flat(op, v0, order, keep_basis=keep_basis)
     values, vectors = jnp.linalg.eigh(tridiagonal(alphas, betas))
     return values, vectors, basis, view
 

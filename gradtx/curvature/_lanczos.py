@@ -10,7 +10,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from gradtx._core._validate import check_int
-from gradtx.curvature._flat import FlatView, default_key
+from gradtx.curvature._flat import FlatView
 
 
 class LanczosResult(NamedTuple):
@@ -47,13 +47,12 @@ def lanczos_flat(
     *,
     reorthogonalize: bool = True,
     keep_basis: bool = False,
-    key: jax.Array | None = None,
 ) -> tuple[jax.Array, jax.Array, jax.Array | None]:
     """Lanczos on flat vectors: ``(alphas, betas, basis)``; ``basis`` is ``(order, n)`` or None.
 
     ``order`` must be at most ``n = v0.size``. A breakdown (an invariant
     subspace found early, ``beta`` below ``10 * eps * ||T||``) restarts from a
-    random vector orthogonal to the basis with ``beta = 0``, so ``T`` stays an
+    fixed vector orthogonalised against the basis with ``beta = 0``, so ``T`` stays an
     exact restriction of the operator and its eigenvalues stay eigenvalues.
     Without ``reorthogonalize`` and ``keep_basis`` only three vectors are kept
     (memory ``O(n)``), at the price of spurious copies of converged Ritz values.
@@ -61,7 +60,6 @@ def lanczos_flat(
     n = v0.shape[0]
     dtype = v0.dtype
     store = reorthogonalize or keep_basis
-    key = default_key(key)
     eps = jnp.finfo(dtype).eps
     v = v0 / jnp.linalg.norm(v0)
     basis = jnp.zeros((order, n), dtype).at[0].set(v) if store else None
@@ -87,7 +85,8 @@ def lanczos_flat(
         scale = jnp.maximum(scale, jnp.abs(alpha) + beta + beta_prev)
 
         def restart(_):
-            r = jax.random.normal(jax.random.fold_in(key, i), (n,), dtype)
+            # A fixed, cheap vector (no PRNG in the loop, which would slow compilation).
+            r = jnp.sin((jnp.arange(n, dtype=dtype) + 1) * (i + 1) * 0.6180339887)
             if store:
                 r = _orthogonalize(_orthogonalize(r, basis), basis)
             return r / jnp.linalg.norm(r), zero
@@ -124,7 +123,6 @@ def lanczos(
     *,
     reorthogonalize: bool = True,
     ritz_vectors: bool = False,
-    key: jax.Array | None = None,
 ) -> LanczosResult:
     """Tridiagonalise a symmetric operator on pytrees with ``order`` Lanczos steps.
 
@@ -152,7 +150,6 @@ def lanczos(
         order: number of Lanczos steps, an int in ``[1, n]``, ``n`` the size of ``v0``.
         reorthogonalize: reorthogonalise each new vector against the whole basis.
         ritz_vectors: also return the ``order`` Ritz vectors.
-        key: PRNG key for restart vectors after a breakdown; None is ``PRNGKey(0)``.
 
     Returns:
         A ``LanczosResult``: ``alphas``, ``betas``, ``ritz_values`` and
@@ -186,7 +183,6 @@ def lanczos(
         order,
         reorthogonalize=reorthogonalize,
         keep_basis=ritz_vectors,
-        key=key,
     )
     values, vectors = jnp.linalg.eigh(tridiagonal(alphas, betas))
     rows = None if basis is None else view.unflatten_rows(vectors.T @ basis)
