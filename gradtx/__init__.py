@@ -293,6 +293,20 @@ from gradtx.solvers._lbfgs import scale_by_lbfgs as scale_by_lbfgs
 from gradtx.solvers._linesearch_zoom import scale_by_zoom_linesearch as scale_by_zoom_linesearch
 from gradtx.solvers._objective import value_and_grad_from_state as value_and_grad_from_state
 
+# Curvature: spectra, saddle escapes and sharpness tracking
+from gradtx.curvature._power import power_iteration as power_iteration
+from gradtx._optimizers._saddle import NegativeCurvatureStepState as NegativeCurvatureStepState
+from gradtx._optimizers._saddle import SaddlePerturbationState as SaddlePerturbationState
+from gradtx._optimizers._saddle import negative_curvature_step as negative_curvature_step
+from gradtx._optimizers._saddle import perturbed_gd as perturbed_gd
+from gradtx._optimizers._saddle import saddle_perturbation as saddle_perturbation
+from gradtx._optimizers._saddle_free_newton import saddle_free_newton as saddle_free_newton
+from gradtx._optimizers._saddle_free_newton import (
+    scale_by_saddle_free_newton as scale_by_saddle_free_newton,
+)
+from gradtx.curvature._sharpness import TrackSharpnessState as TrackSharpnessState
+from gradtx.curvature._sharpness import track_sharpness as track_sharpness
+
 # Namespaces (as optax has them), importable as attributes of the top level
 from gradtx import assignment as assignment
 from gradtx import contrib as contrib

@@ -1,0 +1,28 @@
+"""Arguments the curvature transformations share: PRNG keys and the ``obj_fn`` extra argument."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import jax
+import numpy as np
+
+
+def as_key(fn: str, key: int | jax.Array) -> jax.Array:
+    """An int seed as ``jax.random.PRNGKey(seed)``; a key as it is."""
+    if isinstance(key, bool) or not (isinstance(key, int | np.integer) or hasattr(key, "dtype")):
+        raise TypeError(
+            f"gradtx.{fn}(key={key!r}): key must be an int seed or a JAX PRNG key; "
+            f"got {type(key).__name__}."
+        )
+    return jax.random.PRNGKey(key) if isinstance(key, int | np.integer) else key
+
+
+def require_obj_fn(fn: str, obj_fn: Callable | None) -> Callable:
+    if obj_fn is None:
+        raise ValueError(
+            f"gradtx.{fn}: update needs the extra argument obj_fn, a function of the "
+            "params returning the scalar loss; call update(grads, state, params, "
+            "obj_fn=lambda p: loss(p, batch))."
+        )
+    return obj_fn
