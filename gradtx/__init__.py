@@ -271,6 +271,11 @@ from gradtx.transforms._iterate_averaging import polyak_averaged_params as polya
 from gradtx.transforms._iterate_averaging import polyak_averaging as polyak_averaging
 from gradtx.transforms._iterate_averaging import swa as swa
 from gradtx.transforms._iterate_averaging import swa_averaged_params as swa_averaged_params
+from gradtx._optimizers._accelerated import AcceleratedGradientState as AcceleratedGradientState
+from gradtx._optimizers._accelerated import accelerated_gradient as accelerated_gradient
+from gradtx._optimizers._accelerated import (
+    accelerated_gradient_params as accelerated_gradient_params,
+)
 
 # Namespaces (as optax has them), importable as attributes of the top level
 from gradtx import assignment as assignment

@@ -76,10 +76,10 @@ def scale_by_svrg(update_frequency: int) -> GradientTransformation:
         >>> opt = gradtx.svrg(0.5, update_frequency=3)
         >>> x = jnp.zeros(2)
         >>> state = opt.init(x)
+        >>> batch_grads = [lambda p, a_i=a_i: p - a_i for a_i in a]  # one per example
         >>> for t in range(30):
-        ...     i = t % 3
-        ...     g = x - a[i]
-        ...     u, state = opt.update(g, state, x, batch_grad_fn=lambda p: p - a[i],
+        ...     grad_i = batch_grads[t % 3]
+        ...     u, state = opt.update(grad_i(x), state, x, batch_grad_fn=grad_i,
         ...                           full_grad_fn=full)
         ...     x = gradtx.apply_updates(x, u)
         >>> bool(jnp.allclose(x, a.mean(0)))

@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, OptState, Params
+from gradtx._core._lookup import find_unique_state
 from gradtx._core._numerics import safe_increment, zero_count
 from gradtx._core._validate import check_decay, check_int, require_params
 from gradtx.tree_utils._tree_math import zip_map
@@ -249,26 +250,13 @@ def swa(every_k: int = 1, start_step: int = 0) -> GradientTransformation:
     return GradientTransformation(init, update)
 
 
-def _find_one(fn: str, opt_state: OptState, cls: type) -> Any:
-    found = [
-        s
-        for s in jax.tree.leaves(opt_state, is_leaf=lambda x: isinstance(x, cls))
-        if isinstance(s, cls)
-    ]
-    if len(found) != 1:
-        raise ValueError(
-            f"gradtx.{fn}: opt_state must hold exactly one {cls.__name__}; found {len(found)}."
-        )
-    return found[0]
-
-
 def polyak_averaged_params(opt_state: OptState) -> Params:
     """The Polyak-Ruppert average kept by ``polyak_averaging``, found anywhere in ``opt_state``.
 
     Raises:
         ValueError: ``opt_state`` holds no ``PolyakAveragingState``, or several.
     """
-    return _find_one("polyak_averaged_params", opt_state, PolyakAveragingState).average
+    return find_unique_state("polyak_averaged_params", opt_state, PolyakAveragingState).average
 
 
 def ema_averaged_params(opt_state: OptState) -> Params:
@@ -277,7 +265,7 @@ def ema_averaged_params(opt_state: OptState) -> Params:
     Raises:
         ValueError: ``opt_state`` holds no ``ParamsEmaState``, or several.
     """
-    return _find_one("ema_averaged_params", opt_state, ParamsEmaState).ema
+    return find_unique_state("ema_averaged_params", opt_state, ParamsEmaState).ema
 
 
 def swa_averaged_params(opt_state: OptState) -> Params:
@@ -286,4 +274,4 @@ def swa_averaged_params(opt_state: OptState) -> Params:
     Raises:
         ValueError: ``opt_state`` holds no ``SwaState``, or several.
     """
-    return _find_one("swa_averaged_params", opt_state, SwaState).average
+    return find_unique_state("swa_averaged_params", opt_state, SwaState).average
