@@ -15,3 +15,7 @@ from gradtx.proximal._operators import prox_none as prox_none
 from gradtx.proximal._operators import prox_ridge as prox_ridge
 from gradtx.proximal._solve import FistaSolveResult as FistaSolveResult
 from gradtx.proximal._solve import fista_solve as fista_solve
+from gradtx.proximal._lasso import CoordinateDescentResult as CoordinateDescentResult
+from gradtx.proximal._lasso import enet_coordinate_descent as enet_coordinate_descent
+from gradtx.proximal._lasso import enet_path as enet_path
+from gradtx.proximal._lasso import lasso_path as lasso_path
