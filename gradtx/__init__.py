@@ -271,6 +271,11 @@ from gradtx.transforms._iterate_averaging import polyak_averaged_params as polya
 from gradtx.transforms._iterate_averaging import polyak_averaging as polyak_averaging
 from gradtx.transforms._iterate_averaging import swa as swa
 from gradtx.transforms._iterate_averaging import swa_averaged_params as swa_averaged_params
+from gradtx._optimizers._dynamic_sampling import DynamicSamplingState as DynamicSamplingState
+from gradtx._optimizers._dynamic_sampling import dynamic_sampling as dynamic_sampling
+from gradtx._optimizers._dynamic_sampling import next_batch_size as next_batch_size
+from gradtx._optimizers._coordinate import CoordinateDescentState as CoordinateDescentState
+from gradtx._optimizers._coordinate import coordinate_descent as coordinate_descent
 from gradtx._optimizers._accelerated import AcceleratedGradientState as AcceleratedGradientState
 from gradtx._optimizers._accelerated import accelerated_gradient as accelerated_gradient
 from gradtx._optimizers._accelerated import (
