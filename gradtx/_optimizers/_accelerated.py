@@ -32,7 +32,7 @@ class AcceleratedGradientState(NamedTuple):
     point ``y``; read ``x`` with ``accelerated_gradient_params``), ``t`` the
     momentum sequence (1 after a restart), ``stepsize`` the step of the last
     update (backtracking shrinks it), ``value`` the objective at ``x`` (used
-    by function restart; +inf until known).
+    by function restart; the largest float until known).
     """
 
     count: jax.Array
@@ -97,7 +97,7 @@ def _accelerated(
             x=jax.tree.map(lambda p: jnp.array(p, copy=True), params),
             t=jnp.ones((), scalar_dtype()),
             stepsize=jnp.asarray(0.0 if callable(learning_rate) else learning_rate, scalar_dtype()),
-            value=jnp.full((), jnp.inf, scalar_dtype()),
+            value=jnp.full((), jnp.finfo(scalar_dtype()).max, scalar_dtype()),
         )
 
     def prox_step(y, g, s):
