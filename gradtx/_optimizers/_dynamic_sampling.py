@@ -39,7 +39,7 @@ def _needed_batch(G: jax.Array, test: str, theta, nu) -> jax.Array:
     g = jnp.mean(G, axis=0)
     gg = jnp.maximum(g @ g, jnp.finfo(G.dtype).tiny)
     if test == "norm":
-        var = jnp.sum(jnp.square(G - g)) / (b - 1)
+        var = jnp.sum(jnp.square(G - g[None, :])) / (b - 1)
         return var / (theta**2 * gg)
     ip = G @ g
     var_ip = jnp.sum(jnp.square(ip - gg)) / (b - 1)
