@@ -123,7 +123,10 @@ def prox_elastic_net(x: Any, hyperparams: Any = None, scaling: Any = 1.0) -> Any
 
 
 def prox_ridge(x: Any, l2reg: Any = 1.0, scaling: Any = 1.0) -> Any:
-    """The prox of ``h(y) = l2reg * |y|_2^2`` (no 1/2, as jaxopt): ``x / (1 + 2 scaling l2reg)``.
+    """The prox of ``h(y) = l2reg / 2 * |y|_2^2``: ``x / (1 + scaling * l2reg)``.
+
+    The same numbers as ``jaxopt.prox.prox_ridge`` (whose docstring writes the
+    penalty without the 1/2, while its code computes this).
 
     Args:
         x: a pytree.
@@ -135,19 +138,19 @@ def prox_ridge(x: Any, l2reg: Any = 1.0, scaling: Any = 1.0) -> Any:
 
     Example:
         >>> import gradtx, jax.numpy as jnp
-        >>> gradtx.proximal.prox_ridge(jnp.array([3.0, -1.5]), 1.0)
+        >>> gradtx.proximal.prox_ridge(jnp.array([3.0, -1.5]), 2.0)
         Array([ 1. , -0.5], dtype=float32)
     """
     l2reg = 1.0 if l2reg is None else l2reg
-    return jax.tree.map(lambda v: v / (1 + _like(v, 2 * jnp.asarray(scaling) * l2reg)), x)
+    return jax.tree.map(lambda v: v / (1 + _like(v, jnp.asarray(scaling) * l2reg)), x)
 
 
 def prox_non_negative_ridge(x: Any, l2reg: Any = 1.0, scaling: Any = 1.0) -> Any:
-    """The prox of ``l2reg * |y|_2^2`` restricted to ``y >= 0``: ``max(x, 0) / (1 + 2 scaling l2reg)``.
+    """The prox of ``l2reg / 2 * |y|_2^2`` restricted to ``y >= 0``: ``max(x, 0) / (1 + scaling l2reg)``.
 
     Example:
         >>> import gradtx, jax.numpy as jnp
-        >>> gradtx.proximal.prox_non_negative_ridge(jnp.array([3.0, -1.5]), 1.0)
+        >>> gradtx.proximal.prox_non_negative_ridge(jnp.array([3.0, -1.5]), 2.0)
         Array([1., 0.], dtype=float32)
     """
     ridge = prox_ridge(x, l2reg, scaling)
