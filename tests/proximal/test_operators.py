@@ -72,3 +72,10 @@ def test_trees_dtypes_and_projection_wrapper():
         P.make_prox_from_projection(3)
     jax.jit(P.prox_group_lasso)(jnp.zeros(3), 1.0, 1.0)  # zero group: no division by zero
     assert np.all(np.isfinite(P.prox_group_lasso(jnp.zeros(3), 1.0)))
+
+
+def test_namespace_reexports_are_the_defining_objects():
+    from gradtx._optimizers import _accelerated
+
+    assert P.fista is _accelerated.fista and P.proximal_gradient is _accelerated.proximal_gradient
+    assert gx.accelerated_gradient is _accelerated.accelerated_gradient
