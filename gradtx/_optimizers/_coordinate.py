@@ -159,9 +159,7 @@ def coordinate_descent(
             j = jax.random.randint(key, (), 0, total, dtype=jnp.int32)
         else:
             scores = []
-            for di, si, off, cnt in zip(
-                jax.tree.leaves(d), jax.tree.leaves(s), offsets, counts, strict=True
-            ):
+            for di, si, cnt in zip(jax.tree.leaves(d), jax.tree.leaves(s), counts, strict=True):
                 wide = jnp.promote_types(di.dtype, jnp.float32)
                 gain = (jnp.square(di.astype(wide)) / jnp.broadcast_to(si, di.shape)).ravel()
                 ids = _block_ids(di, 0, block_size).ravel()
@@ -179,4 +177,3 @@ def coordinate_descent(
         return u, CoordinateDescentState(count=safe_increment(state.count), block=j)
 
     return GradientTransformation(init, update)
-

@@ -13,6 +13,7 @@ from gradtx._core._validate import check_int, check_learning_rate, require_param
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._tree_math import tree_cast_like, zip_map
 
+
 class ScaleBySvrgState(NamedTuple):
     """State of ``scale_by_svrg``: the step count, the snapshot params and the
     full gradient at the snapshot (zeros before the first update)."""
@@ -155,4 +156,3 @@ def svrg(learning_rate: ScalarOrSchedule, update_frequency: int) -> GradientTran
     check_learning_rate("svrg", learning_rate)
     check_int("svrg", "update_frequency", update_frequency, 1)
     return chain(scale_by_svrg(update_frequency), scale_by_learning_rate(learning_rate))
-

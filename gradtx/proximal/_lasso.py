@@ -108,7 +108,9 @@ def _dual_gap(prob: _Problem, v, w, l1, l2):
         ry = prob.yy - (prob.c @ w) * n
     xta = xtr - n * l2 * w
     dual_norm = jnp.max(jnp.abs(xta))
-    const = jnp.where(dual_norm > n * l1, n * l1 / jnp.maximum(dual_norm, jnp.finfo(w.dtype).tiny), 1.0)
+    const = jnp.where(
+        dual_norm > n * l1, n * l1 / jnp.maximum(dual_norm, jnp.finfo(w.dtype).tiny), 1.0
+    )
     gap = 0.5 * rr * (1 + const**2)
     gap = gap + n * l1 * jnp.sum(jnp.abs(w)) - const * ry + 0.5 * n * l2 * (1 + const**2) * (w @ w)
     return gap / n

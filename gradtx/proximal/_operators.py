@@ -63,9 +63,7 @@ def prox_lasso(x: Any, l1reg: Any = None, scaling: Any = 1.0) -> Any:
         Array([ 1.5, -2.5,  0. ], dtype=float32)
     """
     l1reg = 1.0 if l1reg is None else l1reg
-    return jax.tree.map(
-        lambda v, lam: _soft(v, jnp.asarray(scaling) * lam), x, _per_leaf(l1reg, x)
-    )
+    return jax.tree.map(lambda v, lam: _soft(v, jnp.asarray(scaling) * lam), x, _per_leaf(l1reg, x))
 
 
 def prox_non_negative_lasso(x: Any, l1reg: Any = None, scaling: Any = 1.0) -> Any:
@@ -186,7 +184,9 @@ def prox_group_lasso(x: Any, l2reg: Any = 1.0, scaling: Any = 1.0) -> Any:
         return x
     wide = jnp.result_type(jnp.float32, *leaves)
     norm = jnp.sqrt(sum(jnp.sum(jnp.square(v.astype(wide))) for v in leaves))
-    factor = jnp.maximum(1 - jnp.asarray(scaling) * l2reg / jnp.maximum(norm, jnp.finfo(wide).tiny), 0)
+    factor = jnp.maximum(
+        1 - jnp.asarray(scaling) * l2reg / jnp.maximum(norm, jnp.finfo(wide).tiny), 0
+    )
     return jax.tree.map(lambda v: v * factor.astype(v.dtype), x)
 
 

@@ -108,7 +108,12 @@ def fista_solve(
         return (k < maxiter) & (error > tol)
 
     state0 = tx.init(init_params)
-    carry0 = (init_params, state0, jnp.zeros((), jnp.int32), jnp.full((), jnp.inf, state0.stepsize.dtype))
+    carry0 = (
+        init_params,
+        state0,
+        jnp.zeros((), jnp.int32),
+        jnp.full((), jnp.inf, state0.stepsize.dtype),
+    )
     _, state, k, error = jax.lax.while_loop(keep_going, step, carry0)
     return FistaSolveResult(
         params=state.x, num_steps=k, error=error, converged=error <= tol, state=state

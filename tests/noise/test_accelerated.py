@@ -86,7 +86,9 @@ def test_linear_convergence_on_a_strongly_convex_quadratic(tx, value_fn, f_plain
 
 
 def test_backtracking_finds_a_step():
-    f = _run(gx.accelerated_gradient(50.0, backtracking=True, restart="gradient"), H_STRONG, 1500, True)
+    f = _run(
+        gx.accelerated_gradient(50.0, backtracking=True, restart="gradient"), H_STRONG, 1500, True
+    )
     assert f[-1] < 1e-18
     tx = gx.accelerated_gradient(50.0, backtracking=True)
     y = jnp.asarray(X0)

@@ -51,7 +51,9 @@ def test_gauss_southwell_and_random_rules():
         x = gx.apply_updates(x, u)
     x, blocks = _steps(gx.coordinate_descent(0.1, rule="random", seed=3), np.zeros(4), 40, grad)
     assert set(blocks) == {0, 1, 2, 3} and blocks != sorted(blocks)
-    x, _ = _steps(gx.coordinate_descent(jnp.asarray(steps), rule="gauss_southwell"), np.zeros(4), 300, grad)
+    x, _ = _steps(
+        gx.coordinate_descent(jnp.asarray(steps), rule="gauss_southwell"), np.zeros(4), 300, grad
+    )
     np.testing.assert_allclose(x, np.linalg.solve(A, B), rtol=1e-9)
 
 
@@ -77,7 +79,9 @@ def test_lasso_coordinate_update_with_l1_prox():
     n, alpha = 20, 0.1
     grad = lambda w: jnp.asarray(X).T @ (jnp.asarray(X) @ w - jnp.asarray(y)) / n  # noqa: E731
     d = np.sum(X**2, axis=0) / n
-    tx = gx.coordinate_descent(jnp.asarray(1 / d), prox=gx.proximal.prox_lasso, prox_hyperparams=alpha)
+    tx = gx.coordinate_descent(
+        jnp.asarray(1 / d), prox=gx.proximal.prox_lasso, prox_hyperparams=alpha
+    )
     w, _ = _steps(tx, np.zeros(4), 8, grad)
     ws = np.zeros(4)
     for _ in range(2):  # exact lasso coordinate minimisation, two sweeps

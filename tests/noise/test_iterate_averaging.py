@@ -106,7 +106,9 @@ def test_readers_and_errors():
     state = tx.init({"w": jnp.ones(2)})
     np.testing.assert_array_equal(gx.polyak_averaged_params(state)["w"], np.ones(2))
     assert gx.swa_averaged_params(state)["w"] is not None
-    with pytest.raises(ValueError, match=r"ema_averaged_params: .*exactly one ParamsEmaState.*found 0"):
+    with pytest.raises(
+        ValueError, match=r"ema_averaged_params: .*exactly one ParamsEmaState.*found 0"
+    ):
         gx.ema_averaged_params(state)
     with pytest.raises(ValueError, match="every_k must be >= 1; got 0"):
         gx.swa(0)

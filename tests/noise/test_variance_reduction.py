@@ -145,7 +145,10 @@ def test_svrg_matches_numpy():
     rng = np.random.default_rng(2)
     a, c = rng.normal(size=(3, 2)), rng.uniform(0.5, 2.0, size=(3, 1))  # grad f_i = c_i p - a_i
     tx = gx.chain(gx.scale_by_svrg(update_frequency=3), gx.scale(-0.3))
-    fns = [lambda p, a_i=a_i, c_i=c_i: c_i * p - a_i for a_i, c_i in zip(jnp.asarray(a), jnp.asarray(c))]
+    fns = [
+        lambda p, a_i=a_i, c_i=c_i: c_i * p - a_i
+        for a_i, c_i in zip(jnp.asarray(a), jnp.asarray(c))
+    ]
     full = lambda p: (fns[0](p) + fns[1](p) + fns[2](p)) / 3  # noqa: E731
     update = jax.jit(tx.update, static_argnames=("batch_grad_fn", "full_grad_fn"))
     x = jnp.asarray([1.0, -1.0])

@@ -58,7 +58,9 @@ def _smooth(w):
 
 @jax.jit
 def _fista_lasso(alpha):
-    return P.fista_solve(_smooth, jnp.zeros(F), P.prox_lasso, alpha, stepsize=1 / L, maxiter=20_000, tol=1e-11)
+    return P.fista_solve(
+        _smooth, jnp.zeros(F), P.prox_lasso, alpha, stepsize=1 / L, maxiter=20_000, tol=1e-11
+    )
 
 
 @jax.jit
@@ -98,7 +100,9 @@ _cd = jax.jit(
 )  # alpha and l1_ratio traced: one compilation per rule
 
 
-@pytest.mark.parametrize("selection, precompute", [("cyclic", False), ("random", False), ("greedy", True)])
+@pytest.mark.parametrize(
+    "selection, precompute", [("cyclic", False), ("random", False), ("greedy", True)]
+)
 @pytest.mark.parametrize("alpha, l1_ratio", PROBLEMS)
 def test_coordinate_descent_matches_sklearn(alpha, l1_ratio, selection, precompute):
     res = _cd(Xj, Yj, alpha, l1_ratio, selection=selection, precompute=precompute)
@@ -117,7 +121,9 @@ def test_paths_match_sklearn():
     np.testing.assert_allclose(coefs, ref_coefs, rtol=1e-6, atol=1e-9)
     assert np.all(coefs[:, 0] == 0)  # alpha_max zeroes everything
     _, lasso = P.lasso_path(Xj, Yj, alphas=alphas, tol=1e-12)
-    _, ref = sklearn_linear.lasso_path(X, Y, alphas=np.asarray(alphas), tol=1e-12, max_iter=100_000)[:2]
+    _, ref = sklearn_linear.lasso_path(
+        X, Y, alphas=np.asarray(alphas), tol=1e-12, max_iter=100_000
+    )[:2]
     np.testing.assert_allclose(lasso, ref, rtol=1e-6, atol=1e-9)
 
 

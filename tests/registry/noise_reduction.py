@@ -12,7 +12,9 @@ def _half(params):
 
 
 def _sum_sq(params):
-    return 0.5 * sum(jax.numpy.sum(jax.numpy.square(p.astype("float32"))) for p in jax.tree.leaves(params))
+    return 0.5 * sum(
+        jax.numpy.sum(jax.numpy.square(p.astype("float32"))) for p in jax.tree.leaves(params)
+    )
 
 
 _SVRG_ARGS = {"batch_grad_fn": _half, "full_grad_fn": _half}
@@ -52,7 +54,9 @@ ENTRIES = [
         extra_args={"value_fn": _sum_sq},
         optimizer=True,
     ),
-    Entry("fista", lambda: gx.proximal.fista(0.1, _LASSO, 0.01, restart="gradient"), optimizer=True),
+    Entry(
+        "fista", lambda: gx.proximal.fista(0.1, _LASSO, 0.01, restart="gradient"), optimizer=True
+    ),
     Entry(
         "fista_backtracking",
         lambda: gx.proximal.fista(1.0, _LASSO, 0.01, backtracking=True),
@@ -72,7 +76,9 @@ ENTRIES = [
     ),
     Entry(
         "coordinate_descent_gauss_southwell_lasso",
-        lambda: gx.coordinate_descent(0.1, rule="gauss_southwell", prox=_LASSO, prox_hyperparams=0.01),
+        lambda: gx.coordinate_descent(
+            0.1, rule="gauss_southwell", prox=_LASSO, prox_hyperparams=0.01
+        ),
         optimizer=True,
     ),
     Entry(
