@@ -84,11 +84,12 @@ def _accelerated(
     momentum: bool,
     strong_convexity,
     restart: str,
-    backtracking: bool,
-    shrink,
-    max_backtracking: int,
+    search: tuple,
 ) -> GradientTransformation:
-    """The shared step: a (proximal) gradient step at y, then extrapolation."""
+    """The shared step: a (proximal) gradient step at y, then extrapolation.
+
+    ``search`` is ``(backtracking, shrink, max_backtracking)``."""
+    backtracking, shrink, max_backtracking = search
     prox = _no_prox if prox is None else prox
 
     def init(params):
@@ -269,9 +270,7 @@ def accelerated_gradient(
         momentum=True,
         strong_convexity=strong_convexity,
         restart=restart,
-        backtracking=backtracking,
-        shrink=shrink,
-        max_backtracking=max_backtracking,
+        search=(backtracking, shrink, max_backtracking),
     )
 
 
@@ -355,9 +354,7 @@ def fista(
         momentum=True,
         strong_convexity=0.0,
         restart=restart,
-        backtracking=backtracking,
-        shrink=shrink,
-        max_backtracking=max_backtracking,
+        search=(backtracking, shrink, max_backtracking),
     )
 
 
@@ -417,9 +414,7 @@ def proximal_gradient(
         momentum=False,
         strong_convexity=0.0,
         restart="none",
-        backtracking=backtracking,
-        shrink=shrink,
-        max_backtracking=max_backtracking,
+        search=(backtracking, shrink, max_backtracking),
     )
 
 
