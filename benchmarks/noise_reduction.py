@@ -196,7 +196,7 @@ def logistic(cfg):
         ("SGD, step 1/(L + lam t)", gx.sgd(lambda t: 1 / (L + lam * t)), "sgd", 1),
         ("SVRG, step 1/(5 L), snapshot every epoch", gx.svrg(1 / (5 * L), n), "svrg", 3),
         ("SAGA, step 1/(3 L)", gx.saga(1 / (3 * L), n), "table", 1),
-        ("SAG, step 1/(2 L)", gx.sag(1 / (2 * L), n), "table", 1),
+        ("SAG, step 1/(16 L) (theory)", gx.sag(1 / (16 * L), n), "table", 1),
     ):
         run = make(tx, kind)
         sub = np.asarray(run(order)) - f_star
@@ -259,7 +259,15 @@ def markdown(res, smoke):
         passes = "-" if r["epochs"] is None else str(r["epochs"] * r["gradient_passes_per_epoch"])
         sec = "-" if r["seconds"] is None else f"{r['seconds']:.3f}"
         out.append(f"| {name} | {ep} | {passes} | {sec} | {r['final_suboptimality']:.1e} |")
-    out.append("")
+    out += [
+        "",
+        "Notes: SAG with the practical step 1/(2 L) oscillated and did not converge at this "
+        "size (it did on the 64-example test problem), so the table uses the step of its "
+        "theory, 1/(16 L). SAGA and SAG steps are slow on CPU: XLA copies the per-example "
+        "table once per step inside lax.scan (O(n d) per step), which dominates their wall "
+        "time; SVRG keeps no table. L-BFGS from gradtx.solvers is not in this branch.",
+        "",
+    ]
     return "\n".join(out)
 
 

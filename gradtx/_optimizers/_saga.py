@@ -114,7 +114,10 @@ def scale_by_saga(num_examples: int) -> GradientTransformation:
     single index the incoming gradient is that example's. Indices are checked
     when concrete; traced indices out of range are clamped by JAX's gather.
     See ``scale_by_svrg`` for where variance reduction helps and where not
-    (deep networks, Defazio and Bottou 2019).
+    (deep networks, Defazio and Bottou 2019). Cost: on CPU with jax 0.10,
+    XLA copies the table once per step inside ``lax.scan`` (the old rows are
+    read and the same buffer updated), so a step costs O(n d) memory traffic
+    rather than O(d); measured about 150 us a step for a 4000 x 20 table.
 
     Args:
         num_examples: int >= 1, the number of terms n of the finite sum.
