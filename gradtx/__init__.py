@@ -307,6 +307,36 @@ from gradtx._optimizers._saddle_free_newton import (
 from gradtx.curvature._sharpness import TrackSharpnessState as TrackSharpnessState
 from gradtx.curvature._sharpness import track_sharpness as track_sharpness
 
+# Noise reduction, iterate averaging, accelerated and coordinate methods (issue 12)
+from gradtx._optimizers._svrg import ScaleBySvrgState as ScaleBySvrgState
+from gradtx._optimizers._svrg import scale_by_svrg as scale_by_svrg
+from gradtx._optimizers._svrg import svrg as svrg
+from gradtx._optimizers._saga import ScaleBySagaState as ScaleBySagaState
+from gradtx._optimizers._saga import ScaleBySagState as ScaleBySagState
+from gradtx._optimizers._saga import sag as sag
+from gradtx._optimizers._saga import saga as saga
+from gradtx._optimizers._saga import scale_by_sag as scale_by_sag
+from gradtx._optimizers._saga import scale_by_saga as scale_by_saga
+from gradtx.transforms._iterate_averaging import ParamsEmaState as ParamsEmaState
+from gradtx.transforms._iterate_averaging import PolyakAveragingState as PolyakAveragingState
+from gradtx.transforms._iterate_averaging import SwaState as SwaState
+from gradtx.transforms._iterate_averaging import ema_averaged_params as ema_averaged_params
+from gradtx.transforms._iterate_averaging import params_ema as params_ema
+from gradtx.transforms._iterate_averaging import polyak_averaged_params as polyak_averaged_params
+from gradtx.transforms._iterate_averaging import polyak_averaging as polyak_averaging
+from gradtx.transforms._iterate_averaging import swa as swa
+from gradtx.transforms._iterate_averaging import swa_averaged_params as swa_averaged_params
+from gradtx._optimizers._dynamic_sampling import DynamicSamplingState as DynamicSamplingState
+from gradtx._optimizers._dynamic_sampling import dynamic_sampling as dynamic_sampling
+from gradtx._optimizers._dynamic_sampling import next_batch_size as next_batch_size
+from gradtx._optimizers._coordinate import CoordinateDescentState as CoordinateDescentState
+from gradtx._optimizers._coordinate import coordinate_descent as coordinate_descent
+from gradtx._optimizers._accelerated import AcceleratedGradientState as AcceleratedGradientState
+from gradtx._optimizers._accelerated import accelerated_gradient as accelerated_gradient
+from gradtx._optimizers._accelerated import (
+    accelerated_gradient_params as accelerated_gradient_params,
+)
+
 # Namespaces (as optax has them), importable as attributes of the top level
 from gradtx import assignment as assignment
 from gradtx import contrib as contrib

@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, OptState, Params, ScalarOrSchedule
+from gradtx._core._lookup import find_unique_state
 from gradtx._core._numerics import default_float_dtype, safe_increment, zero_count
 from gradtx._core._validate import check_learning_rate, check_nonnegative, require_params
 from gradtx._optimizers._weight_decay import as_scalar
@@ -125,14 +126,4 @@ def asgd_average(opt_state: OptState) -> Params:
     Raises:
         ValueError: if ``opt_state`` holds no ``AsgdState``, or more than one.
     """
-    found = [
-        s
-        for s in jax.tree.leaves(opt_state, is_leaf=lambda x: isinstance(x, AsgdState))
-        if isinstance(s, AsgdState)
-    ]
-    if len(found) != 1:
-        raise ValueError(
-            f"gradtx.asgd_average: opt_state must hold exactly one AsgdState (the state "
-            f"of gradtx.asgd); found {len(found)}."
-        )
-    return found[0].ax
+    return find_unique_state("asgd_average", opt_state, AsgdState).ax

@@ -10,8 +10,13 @@ import jax.numpy as jnp
 from gradtx._core._contract import GradientTransformation
 from gradtx._core._validate import check_int, check_nonnegative, check_positive, check_range
 from gradtx.solvers._objective import check_value_fn, value_dtype, value_fn_kwargs
-from gradtx.tree_utils._tree_math import tree_add_scaled, tree_cast_like, tree_scale, tree_vdot
-from gradtx.tree_utils._tree_math import tree_zeros_like
+from gradtx.tree_utils._tree_math import (
+    tree_add_scaled,
+    tree_cast_like,
+    tree_scale,
+    tree_vdot,
+    tree_zeros_like,
+)
 
 
 class BacktrackingLinesearchInfo(NamedTuple):
