@@ -252,6 +252,9 @@ from gradtx.tree_utils._state import tree_get as tree_get
 from gradtx.tree_utils._state import tree_get_all_with_path as tree_get_all_with_path
 from gradtx.tree_utils._state import tree_set as tree_set
 
+# Scale-out: sharded optimizer state (gradtx additions)
+from gradtx.transforms._sharding import shard_state_over as shard_state_over
+
 # Namespaces (as optax has them), importable as attributes of the top level
 from gradtx import assignment as assignment
 from gradtx import contrib as contrib

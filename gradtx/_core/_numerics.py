@@ -5,7 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from gradtx.tree_utils._tree_math import abs_sq
+from gradtx.tree_utils._tree_math import abs_sq, leaf_dtype
 
 
 def real_dtype(dtype):
@@ -81,14 +81,11 @@ def canonicalize_dtype(dtype):
 
 def cast_to_updates_dtype(new_updates, updates):
     """Cast outgoing updates back to the incoming updates' dtypes."""
-    return jax.tree.map(lambda u, g: u.astype(jnp.asarray(g).dtype), new_updates, updates)
+    return jax.tree.map(lambda u, g: u.astype(leaf_dtype(g)), new_updates, updates)
 
 
 def widest_float_dtype(params) -> jnp.dtype:
     """The widest float dtype among the params, and at least float32."""
-    dtypes = [
-        jnp.asarray(x).dtype
-        for x in jax.tree.leaves(params)
-        if jnp.issubdtype(jnp.asarray(x).dtype, jnp.floating)
-    ]
+    dtypes = [leaf_dtype(x) for x in jax.tree.leaves(params)]
+    dtypes = [d for d in dtypes if jnp.issubdtype(d, jnp.floating)]
     return jnp.result_type(jnp.float32, *dtypes)

@@ -114,3 +114,22 @@ def require_params(fn: str, params: Any) -> None:
     """Raise a clear ValueError when a transformation that reads params gets none."""
     if params is None:
         raise ValueError(f"gradtx.{fn}: update needs params (pass params= to update).")
+
+
+def require_param_values(fn: str, params: Any, why: str) -> None:
+    """Raise a clear TypeError when an ``init`` that copies the params gets abstract ones.
+
+    Most ``init`` functions read only the params' shapes and dtypes and accept
+    ``jax.ShapeDtypeStruct`` leaves; the few whose state starts at the params'
+    values (``why`` says which part) cannot, and say how to get the abstract
+    state instead.
+    """
+    for path, x in jax.tree_util.tree_flatten_with_path(params)[0]:
+        if isinstance(x, jax.ShapeDtypeStruct):
+            where = jax.tree_util.keystr(path) or "<root>"
+            raise TypeError(
+                f"gradtx.{fn}: init needs the params' values ({why}); got a "
+                f"jax.ShapeDtypeStruct at {where}. For the state's shapes, dtypes and "
+                "shardings without materialising it, use jax.eval_shape(tx.init, params) "
+                "or gradtx.tree_utils.state_shardings(tx, params)."
+            )

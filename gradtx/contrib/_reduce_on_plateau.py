@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation
-from gradtx._core._numerics import safe_increment, zero_count
+from gradtx._core._numerics import safe_increment, widest_float_dtype, zero_count
 from gradtx._core._validate import check_range, concrete_values
 
 
@@ -28,12 +28,6 @@ class ReduceLROnPlateauState(NamedTuple):
     plateau_count: jax.Array
     cooldown_count: jax.Array
     avg_value: jax.Array
-
-
-def _state_dtype(params):
-    """float32, or float64 when a param is float64 (the widest float dtype)."""
-    dts = [jnp.asarray(x).dtype for x in jax.tree.leaves(params)]
-    return jnp.result_type(jnp.float32, *[d for d in dts if jnp.issubdtype(d, jnp.floating)])
 
 
 def reduce_on_plateau(
@@ -106,7 +100,7 @@ def reduce_on_plateau(
         )
 
     def init(params):
-        dtype = _state_dtype(params)
+        dtype = widest_float_dtype(params)
         return ReduceLROnPlateauState(
             count=zero_count(),
             scale=jnp.ones((), dtype),

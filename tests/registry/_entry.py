@@ -17,3 +17,7 @@ class Entry:
     min_ndim: int = 0  # smallest leaf rank it accepts (contract trees respect it)
     dtypes: tuple[str, ...] = ("bfloat16", "float32", "float64")
     finite_on_zero_grad: bool = True  # outputs finite when a gradient leaf is all zeros
+    # init accepts jax.ShapeDtypeStruct params (False: its state copies the params' values)
+    abstract_init: bool = True
+    # outputs are placed on a mesh: the first update with placed (committed) params compiles once more
+    places_on_mesh: bool = False
