@@ -15,3 +15,4 @@ def test_sharded_state_on_8_devices():
     out = run_on_8_devices(HERE / "multidevice" / "sharded_check.py")
     assert "SHARDED OK" in out
     assert "state_shardings ok" in out and "explicit axes ok" in out and "zero1 adam" in out
+    assert "sharded checkpoint ok: npz" in out
