@@ -156,8 +156,8 @@ def state_shardings(tx: Any, params: Any, shardings: Any = None) -> Any:
         >>> mesh = jax.make_mesh((1,), ("model",))
         >>> w = jax.ShapeDtypeStruct((4, 2), jnp.float32, sharding=NamedSharding(mesh, P("model")))
         >>> s = gradtx.tree_utils.state_shardings(gradtx.adam(1e-3), {"w": w})
-        >>> s[0].mu["w"].spec, s[0].count.spec
-        (PartitionSpec('model',), PartitionSpec())
+        >>> print(s[0].mu["w"].spec, s[0].count.spec)
+        P('model', None) P()
     """
     init = _init_fn(tx)
     leaves, found, treedef = _param_shardings(params, shardings)
