@@ -8,11 +8,8 @@ import jax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from gradtx._core._contract import GradientTransformation, with_extra_args_support
-from gradtx.tree_utils._sharding import state_shardings
-
-
-def _padded(spec: PartitionSpec, ndim: int) -> list:
-    return list(spec) + [None] * (ndim - len(spec))
+from gradtx.tree_utils._sharding import padded_spec, state_shardings
+from gradtx.tree_utils._tree_math import leaf_dtype
 
 
 def _uses(spec: PartitionSpec, axis: str) -> bool:
@@ -30,7 +27,7 @@ def zero_spec(shape: tuple[int, ...], spec: PartitionSpec, axis: str, size: int)
     """
     if _uses(spec, axis):
         return spec
-    entries = _padded(spec, len(shape))
+    entries = list(padded_spec(spec, len(shape)))
     for i, (n, e) in enumerate(zip(shape, entries)):
         if e is None and n % size == 0 and n >= size:
             entries[i] = axis
@@ -141,9 +138,7 @@ def shard_state_over(
         ]
         abstract = treedef.unflatten(
             [
-                jax.ShapeDtypeStruct(
-                    shape, x.dtype if hasattr(x, "dtype") else jax.numpy.result_type(x), sharding=z
-                )
+                jax.ShapeDtypeStruct(shape, leaf_dtype(x), sharding=z)
                 for shape, x, z in zip(shapes, leaves, zero)
             ]
         )

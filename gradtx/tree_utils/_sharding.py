@@ -7,6 +7,8 @@ from typing import Any
 import jax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec, Sharding
 
+from gradtx.tree_utils._tree_math import leaf_dtype
+
 
 def _named_sharding_of(x: Any) -> NamedSharding | None:
     """The NamedSharding a leaf is known to have: a tracer's type under an explicit
@@ -21,7 +23,8 @@ def _named_sharding_of(x: Any) -> NamedSharding | None:
     return s if isinstance(s, NamedSharding) else None
 
 
-def _padded_spec(spec: PartitionSpec, ndim: int) -> tuple:
+def padded_spec(spec: PartitionSpec, ndim: int) -> tuple:
+    """The entries of ``spec``, one per dimension of a rank-``ndim`` array."""
     return tuple(spec) + (None,) * (ndim - len(spec))
 
 
@@ -43,7 +46,7 @@ def zeros_reduced_like(x: Any, axes: tuple[int, ...], dtype: Any) -> jax.Array:
     if sharding is None:
         return jax.numpy.zeros(out_shape, dtype)
     spec = PartitionSpec(
-        *[e for i, e in enumerate(_padded_spec(sharding.spec, ndim)) if i not in axes]
+        *[e for i, e in enumerate(padded_spec(sharding.spec, ndim)) if i not in axes]
     )
     if isinstance(x, jax.core.Tracer):
         return jax.numpy.zeros(out_shape, dtype, out_sharding=spec)
@@ -182,7 +185,7 @@ def state_shardings(tx: Any, params: Any, shardings: Any = None) -> Any:
         [
             jax.ShapeDtypeStruct(
                 jax.numpy.shape(x),
-                x.dtype if hasattr(x, "dtype") else jax.numpy.result_type(x),
+                leaf_dtype(x),
                 sharding=NamedSharding(explicit, s.spec),
             )
             for x, s in zip(leaves, found)
