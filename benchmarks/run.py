@@ -30,6 +30,10 @@ What is measured, for each optimizer and tree size (N leaves, same total size):
   (read grads, read and write params and state); plus the bandwidth of an
   in-place ``x * a + b`` pass.
 - an end-to-end training step (loss, grad, update) of a deep narrow MLP.
+
+Per-device optimizer-state bytes for replicated vs ZeRO-1 (``shard_state_over``)
+layouts need 8 (forced host) devices, hence a separate process:
+``python -m benchmarks.sharding`` (``benchmarks/results/sharding.md``).
 """
 
 from __future__ import annotations

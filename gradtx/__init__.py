@@ -337,6 +337,9 @@ from gradtx._optimizers._accelerated import (
     accelerated_gradient_params as accelerated_gradient_params,
 )
 
+# Scale-out: sharded optimizer state (gradtx additions)
+from gradtx.transforms._sharding import shard_state_over as shard_state_over
+
 # Namespaces (as optax has them), importable as attributes of the top level
 from gradtx import assignment as assignment
 from gradtx import contrib as contrib

@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gradtx.tree_utils._tree_math import abs_sq
+from gradtx.tree_utils._tree_math import abs_sq, leaf_dtype
 
 
 def real_dtype(dtype):
@@ -97,12 +97,6 @@ def default_float_dtype() -> np.dtype:
     floats), as torch uses its default dtype for ``step`` and friends.
     """
     return canonicalize_dtype(jnp.float64)
-
-
-def leaf_dtype(x) -> np.dtype:
-    """The dtype of an array, a ``jax.ShapeDtypeStruct`` or a Python scalar."""
-    dtype = getattr(x, "dtype", None)
-    return np.dtype(dtype) if dtype is not None else np.dtype(jnp.result_type(x))
 
 
 def widest_float_dtype(tree) -> np.dtype:

@@ -157,8 +157,29 @@ def require_params(fn: str, params: Any) -> None:
 def check_betas(fn: str, betas: Any) -> tuple[Any, Any]:
     """Check a ``betas=(b1, b2)`` pair of decays in [0, 1); return it unpacked."""
     if not (isinstance(betas, tuple | list) and len(betas) == 2):
-        raise TypeError(f"gradtx.{reported_as(fn)}(betas={betas!r}): betas must be a pair (b1, b2).")
+        raise TypeError(
+            f"gradtx.{reported_as(fn)}(betas={betas!r}): betas must be a pair (b1, b2)."
+        )
     b1, b2 = betas
     check_decay(fn, "betas[0]", b1)
     check_decay(fn, "betas[1]", b2)
     return b1, b2
+
+
+def require_param_values(fn: str, params: Any, why: str) -> None:
+    """Raise a clear TypeError when an ``init`` that copies the params gets abstract ones.
+
+    Most ``init`` functions read only the params' shapes and dtypes and accept
+    ``jax.ShapeDtypeStruct`` leaves; the few whose state starts at the params'
+    values (``why`` says which part) cannot, and say how to get the abstract
+    state instead.
+    """
+    for path, x in jax.tree_util.tree_flatten_with_path(params)[0]:
+        if isinstance(x, jax.ShapeDtypeStruct):
+            where = jax.tree_util.keystr(path) or "<root>"
+            raise TypeError(
+                f"gradtx.{reported_as(fn)}: init needs the params' values ({why}); got a "
+                f"jax.ShapeDtypeStruct at {where}. For the state's shapes, dtypes and "
+                "shardings without materialising it, use jax.eval_shape(tx.init, params) "
+                "or gradtx.tree_utils.state_shardings(tx, params)."
+            )

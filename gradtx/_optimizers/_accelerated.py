@@ -97,7 +97,9 @@ def _accelerated(
             count=zero_count(),
             x=jax.tree.map(lambda p: jnp.array(p, copy=True), params),
             t=jnp.ones((), default_float_dtype()),
-            stepsize=jnp.asarray(0.0 if callable(learning_rate) else learning_rate, default_float_dtype()),
+            stepsize=jnp.asarray(
+                0.0 if callable(learning_rate) else learning_rate, default_float_dtype()
+            ),
             value=jnp.full((), jnp.finfo(default_float_dtype()).max, default_float_dtype()),
         )
 

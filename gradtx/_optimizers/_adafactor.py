@@ -23,7 +23,8 @@ from gradtx.transforms._layerwise import clip_by_block_rms, scale_by_param_block
 from gradtx.transforms._momentum import EmaState, ema
 from gradtx.transforms._scaling import scale, scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
-from gradtx.tree_utils._tree_math import abs_sq, map_leaves_with_stats, zip_map
+from gradtx.tree_utils._sharding import zeros_reduced_like
+from gradtx.tree_utils._tree_math import abs_sq, leaf_dtype, map_leaves_with_stats, zip_map
 
 
 def _mean_square(x: jax.Array) -> jax.Array:
@@ -145,16 +146,15 @@ def scale_by_factored_rms(
 
     def init(params):
         def leaf(p):
-            p = jnp.asarray(p)
-            dtype = real_dtype(p.dtype)
+            dtype = real_dtype(leaf_dtype(p))
             # Distinct placeholder buffers, so that the state can be donated.
             placeholder = lambda: jnp.zeros((1,), dtype)
-            d = dims(p.shape)
+            d = dims(jnp.shape(p))
             if d is None:
-                return placeholder(), placeholder(), jnp.zeros(p.shape, dtype)
+                return placeholder(), placeholder(), jnp.zeros_like(p, dtype)
             row_axis, col_axis = d
-            row = jnp.zeros(tuple(np.delete(p.shape, col_axis)), dtype)
-            col = jnp.zeros(tuple(np.delete(p.shape, row_axis)), dtype)
+            row = zeros_reduced_like(p, (col_axis,), dtype)
+            col = zeros_reduced_like(p, (row_axis,), dtype)
             return row, col, placeholder()
 
         v_row, v_col, v = zip_map(f"gradtx.{fn}", leaf, 3, params=params)

@@ -12,7 +12,8 @@ from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, cha
 from gradtx._core._numerics import moment_update, real_dtype, safe_increment, zero_count
 from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative, check_range
 from gradtx.transforms._scaling import scale_by_learning_rate
-from gradtx.tree_utils._tree_math import abs_sq, map_leaves_with_stats, zip_map
+from gradtx.tree_utils._sharding import zeros_reduced_like
+from gradtx.tree_utils._tree_math import abs_sq, leaf_dtype, map_leaves_with_stats, zip_map
 
 # ---------------------------------------------------------------------------
 # SM3
@@ -80,13 +81,13 @@ def scale_by_sm3(
 
     def init(params):
         def leaf(p):
-            p = jnp.asarray(p)
-            dtype = real_dtype(p.dtype)
-            if p.ndim < 2:
-                nu = [jnp.zeros(p.shape, dtype)]
+            dtype = real_dtype(leaf_dtype(p))
+            if jnp.ndim(p) < 2:
+                nu = [jnp.zeros_like(p, dtype)]
             else:
-                nu = [jnp.zeros((n,), dtype) for n in p.shape]
-            return jnp.zeros(p.shape, p.dtype), nu
+                others = lambda i: tuple(j for j in range(jnp.ndim(p)) if j != i)
+                nu = [zeros_reduced_like(p, others(i), dtype) for i in range(jnp.ndim(p))]
+            return jnp.zeros_like(p, leaf_dtype(p)), nu
 
         mu, nu = zip_map(f"gradtx.{fn}", leaf, 2, params=params)
         return ScaleBySM3State(count=zero_count(), mu=mu, nu=nu)

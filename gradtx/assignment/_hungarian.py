@@ -231,5 +231,3 @@ def hungarian_algorithm(cost_matrix: jax.typing.ArrayLike) -> tuple[jax.Array, j
       [0 1 2 3] [3 2 1 0] 265
     """
     return _solve("hungarian_algorithm", cost_matrix, _potentials)
-
-

@@ -30,6 +30,7 @@ from gradtx._optimizers._adam import adamw
 from gradtx.transforms._masking import MaskedNode, masked
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
+from gradtx.tree_utils._sharding import gather_explicit, reshard_like
 from gradtx.tree_utils._tree_math import tree_zeros_like
 
 _DEFAULT_NS_COEFFS = (3.4445, -4.7750, 2.0315)
@@ -170,6 +171,9 @@ def _orthogonalize(x, coeffs, ns_steps: int, preconditioning: str, eps):
 
 
 def _orthogonalize_leaf(x, axes, coeffs, ns_steps, preconditioning, eps):
+    # The iteration needs whole matrices: under an explicit mesh, gather the leaf
+    # (and put the result back in its sharding); otherwise XLA partitions it.
+    leaf, x = x, gather_explicit(x)
     batch, red, out = axes
     perm = batch + red + out
     shape = x.shape
@@ -183,7 +187,7 @@ def _orthogonalize_leaf(x, axes, coeffs, ns_steps, preconditioning, eps):
     else:
         y = jax.vmap(lambda m: _orthogonalize(m, coeffs, ns_steps, preconditioning, eps))(flat)
     y = y.reshape(tuple(shape[a] for a in perm))
-    return jnp.transpose(y, tuple(np.argsort(perm)))
+    return reshard_like(jnp.transpose(y, tuple(np.argsort(perm))), leaf)
 
 
 def _coeffs(fn: str, ns_coeffs, ns_steps: int):

@@ -15,6 +15,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_positive,
+    require_param_values,
 )
 from gradtx.tree_utils._tree_math import abs_sq, tree_zeros_like, zip_map
 
@@ -134,6 +135,7 @@ def prodigy(
     b3 = b2**0.5 if beta3 is None else beta3
 
     def init(params):
+        require_param_values(fn, params, "params0 is a copy of the initial params")
         sdt = widest_float_dtype(params)
         return ProdigyState(
             count=zero_count(),

@@ -26,6 +26,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_range,
+    require_param_values,
 )
 from gradtx._optimizers._rmsprop import scale_by_rms
 from gradtx._optimizers._sgd import sgd
@@ -172,6 +173,7 @@ def schedule_free(
     base = with_extra_args_support(GradientTransformation(*base_optimizer))
 
     def init(params):
+        require_param_values(fn, params, "the sequence z starts at the params")
         sdt = widest_float_dtype(params)
         z = jax.tree.map(lambda p: jnp.array(p, dtype=state_dtype, copy=True), params)
         return ScheduleFreeState(

@@ -70,7 +70,9 @@ def lbfgs_direction(updates, s_memory, y_memory, rhos, gamma, newest: jax.Array)
     return r
 
 
-def scale_by_lbfgs(memory_size: int = 10, scale_init_precond: bool = True) -> GradientTransformation:
+def scale_by_lbfgs(
+    memory_size: int = 10, scale_init_precond: bool = True
+) -> GradientTransformation:
     """Multiply the updates by the L-BFGS approximation of the inverse Hessian.
 
     At call ``k`` with params ``w_k`` and incoming updates (gradients) ``g_k``, the

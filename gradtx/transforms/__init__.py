@@ -69,3 +69,4 @@ from gradtx.transforms._scaling import scale_by_learning_rate as scale_by_learni
 from gradtx.transforms._scaling import scale_by_schedule as scale_by_schedule
 from gradtx.transforms._weight_decay import AddDecayedWeightsState as AddDecayedWeightsState
 from gradtx.transforms._weight_decay import add_decayed_weights as add_decayed_weights
+from gradtx.transforms._sharding import shard_state_over as shard_state_over

@@ -158,7 +158,7 @@ class MultiSteps:
 
     def init(self, params: Any) -> MultiStepsState:
         acc = jax.tree.map(
-            lambda p: jnp.zeros(jnp.shape(p), _accumulator_dtype(p, self._accumulator_dtype)),
+            lambda p: jnp.zeros_like(p, _accumulator_dtype(p, self._accumulator_dtype)),
             params,
         )
         gradient_step = zero_count()

@@ -17,6 +17,8 @@ import numpy as np
 
 from gradtx._core._contract import GradientTransformation, set_to_zero, with_extra_args_support
 from gradtx.transforms._masking import map_with_prefix, masked
+from gradtx.tree_utils._sharding import gather_explicit, reshard_like
+from gradtx.tree_utils._tree_math import leaf_dtype
 
 
 class PartitionState(NamedTuple):
@@ -282,7 +284,8 @@ def selective_transform(
 
 
 def _ravel(tree) -> jax.Array:
-    leaves = [jnp.ravel(x) for x in jax.tree.leaves(tree)]
+    # One vector of all leaves: under an explicit mesh the leaves are gathered first.
+    leaves = [jnp.ravel(gather_explicit(x)) for x in jax.tree.leaves(tree)]
     if not leaves:
         return jnp.zeros((0,), jnp.float32)
     return jnp.concatenate(leaves)
@@ -296,7 +299,7 @@ def _unravel(like, flat: jax.Array):
         piece = flat[start : start + n].reshape(jnp.shape(x))
         if not jnp.iscomplexobj(x):
             piece = jnp.real(piece)
-        out.append(piece.astype(jnp.asarray(x).dtype))
+        out.append(reshard_like(piece.astype(leaf_dtype(x)), x))
         start += n
     return treedef.unflatten(out)
 
@@ -323,6 +326,8 @@ def flatten(inner: GradientTransformation) -> GradientTransformation:
     inner = with_extra_args_support(inner)
 
     def init(params):
+        if any(isinstance(x, jax.ShapeDtypeStruct) for x in jax.tree.leaves(params)):
+            return inner.init(jax.eval_shape(_ravel, params))
         return inner.init(_ravel(params))
 
     def update(updates, state, params=None, **extra_args):

@@ -5,6 +5,9 @@ from gradtx.tree_utils._state import NamedTupleKey as NamedTupleKey
 from gradtx.tree_utils._state import tree_get as tree_get
 from gradtx.tree_utils._state import tree_get_all_with_path as tree_get_all_with_path
 from gradtx.tree_utils._state import tree_set as tree_set
+from gradtx.tree_utils._checkpoint import load_npz as load_npz
+from gradtx.tree_utils._checkpoint import save_npz as save_npz
+from gradtx.tree_utils._sharding import state_shardings as state_shardings
 from gradtx.tree_utils._tree_math import tree_add as tree_add
 from gradtx.tree_utils._tree_math import tree_cast as tree_cast
 from gradtx.tree_utils._tree_math import tree_cast_like as tree_cast_like

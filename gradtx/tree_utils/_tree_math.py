@@ -103,15 +103,31 @@ def check_same_structure(fn_name: str, **trees) -> None:
             raise ValueError(f"{fn_name}: {diff}.")
 
 
+def leaf_dtype(x) -> jnp.dtype:
+    """The dtype of a leaf: an array, a tracer, a ``jax.ShapeDtypeStruct`` or a number.
+
+    Reads ``x.dtype`` where there is one, so abstract leaves are never converted
+    to arrays (``jnp.asarray`` of a ``ShapeDtypeStruct`` fails); a Python number
+    gets the dtype ``jnp.asarray`` would give it.
+    """
+    return jnp.result_type(x) if not hasattr(x, "dtype") else jnp.dtype(x.dtype)
+
+
 def tree_zeros_like(tree, dtype=None):
-    """Zeros with each leaf's shape, in ``dtype`` (or the leaf's dtype)."""
-    return jax.tree.map(lambda x: jnp.zeros(jnp.shape(x), dtype or jnp.asarray(x).dtype), tree)
+    """Zeros with each leaf's shape, in ``dtype`` (or the leaf's dtype).
+
+    Leaves may be arrays, tracers or ``jax.ShapeDtypeStruct``; each zero array
+    takes its leaf's sharding (a committed sharded array, a ``ShapeDtypeStruct``
+    with a sharding, or a tracer under a mesh with explicit axes), so optimizer
+    state is created where the params live, not on the default device. The
+    result is never weakly typed, so a Python-number leaf gives a stable state.
+    """
+    return jax.tree.map(lambda x: jnp.zeros_like(x, dtype=dtype or leaf_dtype(x)), tree)
 
 
 def tree_full_like(tree, value, dtype=None):
-    return jax.tree.map(
-        lambda x: jnp.full(jnp.shape(x), value, dtype or jnp.asarray(x).dtype), tree
-    )
+    """``value`` with each leaf's shape, in ``dtype`` (or the leaf's dtype) and sharding."""
+    return jax.tree.map(lambda x: jnp.full_like(x, value, dtype=dtype or leaf_dtype(x)), tree)
 
 
 def tree_cast(tree, dtype):

@@ -21,7 +21,11 @@ def test_matches_scipy_pairs_and_cost(solver, shape):
     r = np.random.default_rng(hash(shape) % 2**32)
     jitted = jax.jit(solver)
     for trial in range(4):
-        costs = r.normal(size=shape) if trial % 2 else r.integers(0, 100, size=shape).astype(float) + r.random(shape) * 1e-3
+        costs = (
+            r.normal(size=shape)
+            if trial % 2
+            else r.integers(0, 100, size=shape).astype(float) + r.random(shape) * 1e-3
+        )
         i, j = jitted(jnp.asarray(costs))
         ri, rj = linear_sum_assignment(costs)
         np.testing.assert_array_equal(i, ri)

@@ -57,7 +57,9 @@ def test_ctc_minus_inf_logits_give_finite_gradients():
         lambda x: gradtx.losses.ctc_loss(x, LOGIT_PAD, labels, LABEL_PAD), logits
     )
     finite = np.where(np.isinf(logits), -1e9, logits)
-    np.testing.assert_allclose(value, gradtx.losses.ctc_loss(finite, LOGIT_PAD, labels, LABEL_PAD), rtol=1e-9)
+    np.testing.assert_allclose(
+        value, gradtx.losses.ctc_loss(finite, LOGIT_PAD, labels, LABEL_PAD), rtol=1e-9
+    )
 
 
 def test_ctc_shape_errors():
@@ -77,7 +79,9 @@ def test_ranking_softmax_against_transcription_and_optax():
     where[3] = False
     log_p = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
     np.testing.assert_allclose(
-        gradtx.losses.ranking_softmax_loss(logits, labels), np.mean(-(labels * log_p).sum(-1)), rtol=1e-12
+        gradtx.losses.ranking_softmax_loss(logits, labels),
+        np.mean(-(labels * log_p).sum(-1)),
+        rtol=1e-12,
     )
     for kwargs in ({}, {"where": where}, {"weights": weights}, {"where": where, "reduce_fn": None},
                    {"where": where, "reduce_fn": jnp.sum}, {"where": np.zeros((4, 6), bool)}):  # fmt: skip

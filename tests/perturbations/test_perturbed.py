@@ -36,7 +36,9 @@ def test_same_key_gives_optax_values_and_gradients(noise, use_baseline):
         jax.grad(ours, argnums=1)(KEY, X), jax.grad(theirs, argnums=1)(KEY, X), rtol=1e-6, atol=1e-9
     )
     tree = {"a": X, "b": X[:3] * 2}
-    ours_t = pt.make_perturbed_fun(_tree_fun, 50, 0.2, getattr(pt, noise)(), use_baseline)(KEY, tree)
+    ours_t = pt.make_perturbed_fun(_tree_fun, 50, 0.2, getattr(pt, noise)(), use_baseline)(
+        KEY, tree
+    )
     theirs_t = optax.perturbations.make_perturbed_fun(
         _tree_fun, 50, 0.2, getattr(optax.perturbations, noise)(), use_baseline
     )(KEY, tree)
@@ -59,7 +61,9 @@ def test_perturbed_linear_function_with_normal_noise():
     """For a linear f, f_sigma = f: value exact up to noise, gradient close to the weights."""
     w = jnp.array([1.0, -2.0, 0.5, 3.0])
     f = jax.jit(pt.make_perturbed_fun(lambda x: jnp.dot(w, x), 20000, 0.1, pt.Normal()))
-    np.testing.assert_allclose(f(KEY, X), jnp.dot(w, X), atol=4 * 0.1 * float(jnp.linalg.norm(w)) / np.sqrt(20000))
+    np.testing.assert_allclose(
+        f(KEY, X), jnp.dot(w, X), atol=4 * 0.1 * float(jnp.linalg.norm(w)) / np.sqrt(20000)
+    )
     np.testing.assert_allclose(jax.grad(f, argnums=1)(KEY, X), w, atol=0.15)
 
 

@@ -24,3 +24,8 @@ class Entry:
     # mixes dtypes implicitly (an int count or a float64 scalar with float32 arrays, or a
     # user schedule that does): known, counted in docs/layout.md, to be fixed.
     strict_promotion: bool = True
+
+    # init accepts jax.ShapeDtypeStruct params (False: its state copies the params' values)
+    abstract_init: bool = True
+    # outputs are placed on a mesh: the first update with placed (committed) params compiles once more
+    places_on_mesh: bool = False

@@ -71,6 +71,11 @@ def lookahead_plain(**kwargs) -> gx.GradientTransformation:
     la = gx.lookahead(**kwargs)
 
     def init(params):
+        if any(isinstance(x, jax.ShapeDtypeStruct) for x in jax.tree.leaves(params)):
+            raise TypeError(
+                "lookahead_plain: init needs the params' values (the slow params start "
+                "at the params); got a jax.ShapeDtypeStruct."
+            )
         return _LookaheadPlainState(slow=params, inner=la.init(params))
 
     def update(updates, state, params=None, **extra_args):

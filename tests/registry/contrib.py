@@ -39,26 +39,36 @@ ENTRIES = [
         optimizer=True,
         strict_promotion=False,
     ),
-    Entry("schedule_free_sgd", lambda: gx.schedule_free_sgd(0.1), optimizer=True),
+    Entry(
+        "schedule_free_sgd", lambda: gx.schedule_free_sgd(0.1), optimizer=True, abstract_init=False
+    ),
     Entry(
         "schedule_free_sgd_warmup_wd",
         lambda: gx.schedule_free_sgd(0.1, warmup_steps=5, weight_decay=1e-2),
         optimizer=True,
+        abstract_init=False,
     ),
-    Entry("schedule_free_adamw", lambda: gx.schedule_free_adamw(0.01), optimizer=True),
+    Entry(
+        "schedule_free_adamw",
+        lambda: gx.schedule_free_adamw(0.01),
+        optimizer=True,
+        abstract_init=False,
+    ),
     Entry(
         "schedule_free_adamw_warmup_f32state",
         lambda: gx.schedule_free_adamw(
             0.01, warmup_steps=3, weight_decay=1e-3, state_dtype=jnp.float32
         ),
         optimizer=True,
+        abstract_init=False,
     ),
     Entry(
         "schedule_free_adam_wrapper",
         lambda: gx.schedule_free(gx.adam(0.01, b1=0.0), 0.01, b1=0.95, weight_lr_power=1.0),
         optimizer=True,
+        abstract_init=False,
     ),
-    Entry("prodigy", gx.prodigy, optimizer=True),
+    Entry("prodigy", gx.prodigy, optimizer=True, abstract_init=False),
     Entry(
         "prodigy_schedule_safeguard_wd",
         lambda: gx.prodigy(
@@ -66,6 +76,7 @@ ENTRIES = [
         ),
         optimizer=True,
         strict_promotion=False,
+        abstract_init=False,
     ),
     Entry(
         "hutchinson_estimator_diag_hessian", gx.hutchinson_estimator_diag_hessian, extra_args=OBJ

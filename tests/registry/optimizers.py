@@ -326,6 +326,7 @@ ENTRIES = [
         "lookahead",
         lambda: lookahead_plain(fast_optimizer=gx.adam(0.01), sync_period=2, slow_step_size=0.5),
         optimizer=True,
+        abstract_init=False,
     ),
     Entry(
         "lookahead_reset",
@@ -336,5 +337,6 @@ ENTRIES = [
             reset_state=True,
         ),
         optimizer=True,
+        abstract_init=False,
     ),
 ]

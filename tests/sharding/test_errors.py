@@ -1,0 +1,57 @@
+"""Bad input to the scale-out helpers: clear errors naming the function and the value."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import pytest
+from jax.sharding import NamedSharding, PartitionSpec
+
+import gradtx as gx
+from gradtx.transforms._sharding import zero_spec
+
+MESH = jax.make_mesh((1,), ("data",), axis_types=(jax.sharding.AxisType.Auto,))
+
+
+def test_state_shardings_errors():
+    with pytest.raises(ValueError, match=r"state_shardings: the param at \['w'\] has no sharding"):
+        gx.tree_utils.state_shardings(gx.adam(1e-3), {"w": jax.ShapeDtypeStruct((2,), jnp.float32)})
+    with pytest.raises(TypeError, match="tx must be a GradientTransformation or an init function"):
+        gx.tree_utils.state_shardings(3, {"w": jnp.ones(2)})
+
+
+def test_state_shardings_single_device_and_explicit_shardings():
+    # Params on one device: every state leaf on that device.
+    sh = gx.tree_utils.state_shardings(gx.adam(1e-3), {"w": jnp.ones(2)})
+    assert all(s == jnp.ones(2).sharding for s in jax.tree.leaves(sh))
+    # A tree of shardings instead of the leaves' own.
+    spec = NamedSharding(MESH, PartitionSpec("data"))
+    sh = gx.tree_utils.state_shardings(gx.sgd(0.1, momentum=0.9), {"w": jnp.ones(4)}, {"w": spec})
+    assert [s.spec for s in jax.tree.leaves(sh)] == [PartitionSpec(), PartitionSpec("data")]
+
+
+def test_shard_state_over_errors():
+    with pytest.raises(
+        ValueError,
+        match=r"shard_state_over\(axis='batch'\): axis must be one of the mesh's axes \('data',\)",
+    ):
+        gx.shard_state_over(gx.adam(1e-3), MESH, "batch")
+    with pytest.raises(TypeError, match="mesh must be a jax.sharding.Mesh; got str"):
+        gx.shard_state_over(gx.adam(1e-3), "data")
+
+
+def test_zero_spec_picks_the_first_free_divisible_dimension():
+    P = PartitionSpec
+    assert zero_spec((16, 8), P(), "data", 8) == P("data", None)
+    assert zero_spec((3, 8), P(), "data", 8) == P(None, "data")
+    assert zero_spec((16, 8), P("model"), "data", 8) == P("model", "data")
+    assert zero_spec((3,), P(), "data", 8) == P()  # nothing divisible: stays as it was
+    assert zero_spec((16,), P("data"), "data", 8) == P("data")  # already sharded over it
+    assert zero_spec((), P(), "data", 8) == P()
+
+
+def test_require_param_values_names_the_path():
+    with pytest.raises(
+        TypeError, match=r"gradtx.prodigy: init needs the params' values .* at \['w'\]"
+    ):
+        gx.prodigy().init({"w": jax.ShapeDtypeStruct((2,), jnp.float32)})
