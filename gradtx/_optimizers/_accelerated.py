@@ -11,7 +11,7 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, OptState, Params
 from gradtx._core._lookup import find_unique_state
-from gradtx._core._numerics import safe_increment, zero_count
+from gradtx._core._numerics import default_float_dtype, safe_increment, zero_count
 from gradtx._core._validate import (
     check_int,
     check_learning_rate,

@@ -54,7 +54,7 @@ def _shortest_augmenting_path(costs: jax.Array) -> jax.Array:
     """
     n, m = costs.shape
     inf = jnp.asarray(jnp.inf, costs.dtype)
-    rows, cols = jnp.arange(n), jnp.arange(m)
+    rows = jnp.arange(n)
 
     def search(carry):
         i, min_val, shortest, path, scanned_rows, scanned_cols, sink, u, v, row4col = carry

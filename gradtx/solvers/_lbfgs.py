@@ -166,7 +166,7 @@ def lbfgs(
     learning_rate: ScalarOrSchedule | None = None,
     memory_size: int = 10,
     scale_init_precond: bool = True,
-    linesearch: GradientTransformation | None = scale_by_zoom_linesearch(
+    linesearch: GradientTransformation | None = scale_by_zoom_linesearch(  # noqa: B008 (optax)
         max_linesearch_steps=20, initial_guess_strategy="one"
     ),
 ) -> GradientTransformation:
