@@ -176,8 +176,8 @@ def radam(
 
     Args:
         learning_rate: non-negative number, array or schedule.
-        b1, b2, eps, eps_root, threshold, nesterov, strict_threshold,
-            eps_before_debias: see ``scale_by_radam``.
+        b1, b2, eps, eps_root, threshold, nesterov, strict_threshold, eps_before_debias: see
+            ``scale_by_radam``.
         weight_decay: >= 0. L2 regularisation added to the gradient first
             (torch's default), or decoupled (see below).
         decoupled_weight_decay: add ``weight_decay * p`` after the direction, so
