@@ -14,7 +14,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-EXPECTED_COUNT = 12
+EXPECTED_COUNT = 15
 
 # Text that a notebook's output must contain, beyond running without error.
 EXPECTED_OUTPUT = {"quickstart.ipynb": "loss:"}
