@@ -8,8 +8,8 @@ navigation (mkdocs-literate-nav).
 """
 
 from __future__ import annotations
-
 import __future__
+
 import importlib
 import inspect
 import pkgutil
