@@ -12,6 +12,7 @@ import __future__
 
 import importlib
 import inspect
+import pathlib
 import pkgutil
 import types
 
@@ -29,8 +30,9 @@ def public_namespaces() -> list[str]:
 
 
 def public_names(module: types.ModuleType) -> list[str]:
+    """Public names in the order the namespace's ``__init__`` imports them (by family)."""
     out = []
-    for name in sorted(vars(module)):
+    for name in vars(module):
         obj = getattr(module, name)
         if name.startswith("_") or isinstance(obj, (types.ModuleType, __future__._Feature)):
             continue
@@ -39,8 +41,19 @@ def public_names(module: types.ModuleType) -> list[str]:
 
 
 def summary(module: types.ModuleType) -> str:
-    doc = inspect.getdoc(module) or ""
-    return doc.strip()
+    """The namespace's docstring as Markdown (a list needs a blank line before it)."""
+    lines, out = (inspect.getdoc(module) or "").strip().splitlines(), []
+    for line in lines:
+        if (
+            line.startswith("- ")
+            and out
+            and out[-1].strip()
+            and not out[-1].lstrip().startswith("- ")
+        ):
+            if not out[-1].startswith("  "):
+                out.append("")
+        out.append(line)
+    return "\n".join(out)
 
 
 def write_page(path: str, title: str, module: types.ModuleType) -> int:
@@ -68,7 +81,7 @@ with mkdocs_gen_files.open("reference/SUMMARY.md", "w") as f:
     f.writelines(nav)
 
 # Notebooks live in notebooks/ at the repository root; publish them under notebooks/.
-for path in sorted(__import__("pathlib").Path("notebooks").glob("*.ipynb")):
+for path in sorted(pathlib.Path("notebooks").glob("*.ipynb")):
     with mkdocs_gen_files.open(f"notebooks/{path.name}", "wb") as f:
         f.write(path.read_bytes())
 print(f"gen_ref_pages: {count} reference entries from {gradtx.__file__}")
