@@ -183,8 +183,8 @@ def radam(
 
     Args:
         learning_rate: non-negative number, array or schedule.
-        b1, b2, eps, eps_root, threshold, nesterov, strict_threshold,
-            eps_before_debias: see ``scale_by_radam``.
+        b1, b2, eps, eps_root, threshold, nesterov, strict_threshold, eps_before_debias: see
+            ``scale_by_radam``.
         weight_decay: None (the default) adds no decay term; else >= 0 (0 included,
             which keeps the term in the chain whatever the number's type).
             L2 regularisation added to the gradient first
