@@ -31,7 +31,7 @@ LAYERS = [
         "experimental",
     },
     {"_optimizers"},
-    {"solvers"},
+    {"solvers", "proximal"},  # proximal: operators plus FISTA's run loop over _optimizers
     {"contrib"},
 ]
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
