@@ -54,7 +54,7 @@ def _shortest_augmenting_path(costs: jax.Array) -> jax.Array:
     """
     n, m = costs.shape
     inf = jnp.asarray(jnp.inf, costs.dtype)
-    rows, cols = jnp.arange(n), jnp.arange(m)
+    rows = jnp.arange(n)
 
     def search(carry):
         i, min_val, shortest, path, scanned_rows, scanned_cols, sink, u, v, row4col = carry
@@ -231,5 +231,3 @@ def hungarian_algorithm(cost_matrix: jax.typing.ArrayLike) -> tuple[jax.Array, j
       [0 1 2 3] [3 2 1 0] 265
     """
     return _solve("hungarian_algorithm", cost_matrix, _potentials)
-
-

@@ -6,7 +6,9 @@ from gradtx.losses._classification import multiclass_hinge_loss as multiclass_hi
 from gradtx.losses._classification import multiclass_perceptron_loss as multiclass_perceptron_loss
 from gradtx.losses._classification import multiclass_sparsemax_loss as multiclass_sparsemax_loss
 from gradtx.losses._classification import perceptron_loss as perceptron_loss
-from gradtx.losses._classification import sigmoid_binary_cross_entropy as sigmoid_binary_cross_entropy
+from gradtx.losses._classification import (
+    sigmoid_binary_cross_entropy as sigmoid_binary_cross_entropy,
+)
 from gradtx.losses._classification import sigmoid_focal_loss as sigmoid_focal_loss
 from gradtx.losses._classification import sparsemax_loss as sparsemax_loss
 from gradtx.losses._cross_entropy import poly_loss_cross_entropy as poly_loss_cross_entropy
@@ -20,7 +22,9 @@ from gradtx.losses._ctc import ctc_loss_with_forward_probs as ctc_loss_with_forw
 from gradtx.losses._divergences import convex_kl_divergence as convex_kl_divergence
 from gradtx.losses._divergences import generalized_kl_divergence as generalized_kl_divergence
 from gradtx.losses._divergences import kl_divergence as kl_divergence
-from gradtx.losses._divergences import kl_divergence_with_log_targets as kl_divergence_with_log_targets
+from gradtx.losses._divergences import (
+    kl_divergence_with_log_targets as kl_divergence_with_log_targets,
+)
 from gradtx.losses._divergences import smooth_labels as smooth_labels
 from gradtx.losses._fenchel_young import make_fenchel_young_loss as make_fenchel_young_loss
 from gradtx.losses._ranking import ranking_softmax_loss as ranking_softmax_loss

@@ -333,7 +333,9 @@ def _sparsemax_loss_1d(scores: jax.Array, label: jax.Array) -> jax.Array:
     return jnp.dot(proba, jnp.where(proba > 0, shifted, 0.0)) + 0.5 * (1.0 - jnp.dot(proba, proba))
 
 
-def multiclass_sparsemax_loss(scores: jax.typing.ArrayLike, labels: jax.typing.ArrayLike) -> jax.Array:
+def multiclass_sparsemax_loss(
+    scores: jax.typing.ArrayLike, labels: jax.typing.ArrayLike
+) -> jax.Array:
     """The multiclass sparsemax loss: the Fenchel-Young loss of the Gini entropy.
 
     With ``p = sparsemax(scores)`` (the Euclidean projection onto the simplex):

@@ -74,7 +74,9 @@ def kl_divergence(
       >>> print(gradtx.losses.kl_divergence(log_p, jnp.array([1.0, 0.0, 0.0])))
       0.6931472
     """
-    log_p, targets, axis, where = _inputs("kl_divergence", log_predictions, targets, "targets", axis, where)
+    log_p, targets, axis, where = _inputs(
+        "kl_divergence", log_predictions, targets, "targets", axis, where
+    )
     return jnp.sum(_kl_terms(log_p, targets), axis=axis)
 
 

@@ -63,9 +63,7 @@ def projection_box(tree: Any, lower: Any, upper: Any) -> Any:
       >>> print(gradtx.projections.projection_box(jnp.array([-2.0, 0.5, 3.0]), -1.0, 1.0))
       [-1.   0.5  1. ]
     """
-    return jax.tree.map(
-        jnp.clip, tree, _as_tree_like(tree, lower), _as_tree_like(tree, upper)
-    )
+    return jax.tree.map(jnp.clip, tree, _as_tree_like(tree, lower), _as_tree_like(tree, upper))
 
 
 def projection_hypercube(tree: Any, scale: Any = 1) -> Any:

@@ -8,10 +8,9 @@ import optax
 import pytest
 import torch
 import torch.nn.functional as F
-from jax.test_util import check_grads
 
 import gradtx
-from tests.losses._util import assert_finite_value_and_grad, rng
+from tests.losses._util import assert_finite_value_and_grad, check_grads, rng
 
 R = rng(1)
 P = R.normal(size=(3, 5)) * 2
@@ -32,7 +31,9 @@ TP, TT = torch.tensor(P), torch.tensor(T)
 )
 def test_elementwise_against_torch_and_grads(name, reference):
     f = getattr(gradtx.losses, name)
-    np.testing.assert_allclose(f(jnp.asarray(P), jnp.asarray(T)), reference().numpy(), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(
+        f(jnp.asarray(P), jnp.asarray(T)), reference().numpy(), rtol=1e-6, atol=1e-12
+    )
     check_grads(lambda p: f(p, jnp.asarray(T)), (jnp.asarray(P),), order=1, modes=("rev",))
     if hasattr(optax.losses, name):
         np.testing.assert_allclose(f(P, T), getattr(optax.losses, name)(P, T), rtol=1e-12)
@@ -76,14 +77,20 @@ def test_log_cosh_large_errors_do_not_overflow():
 def test_cosine_similarity_against_torch_and_optax(epsilon):
     got = gradtx.losses.cosine_similarity(P, T, epsilon=epsilon)
     if epsilon == 0.0:
-        np.testing.assert_allclose(got, F.cosine_similarity(TP, TT, dim=-1, eps=0.0).numpy(), rtol=1e-6)
-    np.testing.assert_allclose(got, optax.losses.cosine_similarity(P, T, epsilon=epsilon), rtol=1e-12)
+        np.testing.assert_allclose(
+            got, F.cosine_similarity(TP, TT, dim=-1, eps=0.0).numpy(), rtol=1e-6
+        )
+    np.testing.assert_allclose(
+        got, optax.losses.cosine_similarity(P, T, epsilon=epsilon), rtol=1e-12
+    )
     np.testing.assert_allclose(
         gradtx.losses.cosine_distance(P, T, epsilon=epsilon, axis=0),
         optax.losses.cosine_distance(P, T, epsilon=epsilon, axis=0),
         rtol=1e-12,
     )
-    check_grads(lambda p: gradtx.losses.cosine_distance(p, T, epsilon=epsilon), (P,), 1, modes=("rev",))
+    check_grads(
+        lambda p: gradtx.losses.cosine_distance(p, T, epsilon=epsilon), (P,), 1, modes=("rev",)
+    )
 
 
 def test_cosine_where_equals_dropping_the_entries():
@@ -96,11 +103,17 @@ def test_cosine_where_equals_dropping_the_entries():
         rtol=1e-12,
     )
     garbage = np.where(where, P, np.inf)
-    assert_finite_value_and_grad(lambda p: gradtx.losses.cosine_similarity(p, T, where=where), garbage)
+    assert_finite_value_and_grad(
+        lambda p: gradtx.losses.cosine_similarity(p, T, where=where), garbage
+    )
 
 
 def test_bad_inputs():
-    with pytest.raises(TypeError, match=r"gradtx.losses.squared_error: predictions must have a floating"):
+    with pytest.raises(
+        TypeError, match=r"gradtx.losses.squared_error: predictions must have a floating"
+    ):
         gradtx.losses.squared_error(jnp.array([1, 2]))
-    with pytest.raises(ValueError, match=r"gradtx.losses.l2_loss: targets of shape \(4,\) does not"):
+    with pytest.raises(
+        ValueError, match=r"gradtx.losses.l2_loss: targets of shape \(4,\) does not"
+    ):
         gradtx.losses.l2_loss(jnp.zeros(3), jnp.zeros(4))

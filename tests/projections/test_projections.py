@@ -58,8 +58,12 @@ def test_feasible_idempotent_and_optax_parity(name):
 
 def test_simplex_against_sorting_reference_and_a_qp_solver():
     for s in (1.0, 3.0):
-        np.testing.assert_allclose(P.projection_simplex(X, s), _simplex_np(X, s), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(_flat(P.projection_simplex(TREE)), _simplex_np(_flat(TREE)), atol=1e-14)
+        np.testing.assert_allclose(
+            P.projection_simplex(X, s), _simplex_np(X, s), rtol=1e-12, atol=1e-14
+        )
+    np.testing.assert_allclose(
+        _flat(P.projection_simplex(TREE)), _simplex_np(_flat(TREE)), atol=1e-14
+    )
     res = minimize(
         lambda p: np.sum((p - X) ** 2), np.full(8, 1 / 8), method="SLSQP",
         bounds=[(0, None)] * 8, constraints=[{"type": "eq", "fun": lambda p: p.sum() - 1}], tol=1e-12,
@@ -110,8 +114,12 @@ def test_l2_and_affine_closed_forms():
         s = np.asarray(P.projection_halfspace(X, a, b))
         assert s @ a <= b + 1e-12
         np.testing.assert_allclose(s, X if X @ a <= b else h, rtol=1e-12)
-        np.testing.assert_allclose(P.projection_halfspace(X, a, b), optax.projections.projection_halfspace(X, a, b))
-        np.testing.assert_allclose(P.projection_hyperplane(X, a, b), optax.projections.projection_hyperplane(X, a, b))
+        np.testing.assert_allclose(
+            P.projection_halfspace(X, a, b), optax.projections.projection_halfspace(X, a, b)
+        )
+        np.testing.assert_allclose(
+            P.projection_hyperplane(X, a, b), optax.projections.projection_hyperplane(X, a, b)
+        )
     ta = jax.tree.map(lambda x: jnp.ones_like(x), TREE)
     y = P.projection_hyperplane(TREE, ta, 1.0)
     np.testing.assert_allclose(_flat(y).sum(), 1.0, rtol=1e-12)
