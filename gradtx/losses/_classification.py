@@ -19,6 +19,7 @@ from gradtx.losses._common import (
     mask_fill,
     normalize_axes,
     weighted_log,
+    zero_rows_without_kept,
 )
 from gradtx.projections._simplex import projection_simplex
 
@@ -247,11 +248,7 @@ def _class_inputs(fn: str, scores, labels, axis, where):
 
 def _masked_max_minus_label(scores, label_scores, ax, where):
     top = jnp.max(mask_fill(where, scores, -jnp.inf), axis=ax, keepdims=True)
-    out = jnp.squeeze(top - label_scores, ax)
-    if where is None:
-        return out
-    kept = jnp.any(where, axis=ax)
-    return jnp.where(kept, out, jnp.zeros((), out.dtype))
+    return zero_rows_without_kept(jnp.squeeze(top - label_scores, ax), where, ax)
 
 
 def multiclass_hinge_loss(

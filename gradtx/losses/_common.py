@@ -147,6 +147,14 @@ def softmax_masked(x: jax.Array, axis: tuple[int, ...], where: jax.Array | None)
     return jnp.exp(log_softmax_masked(x, axis, where))
 
 
+def zero_rows_without_kept(out: jax.Array, where: jax.Array | None, axis: int) -> jax.Array:
+    """``out`` (reduced over ``axis``) with 0 for the rows where ``where`` keeps nothing."""
+    if where is None:
+        return out
+    kept = jnp.any(where, axis=axis)
+    return jnp.where(kept, out, jnp.zeros((), out.dtype))
+
+
 def sum_masked(x: jax.Array, axis, where: jax.Array | None) -> jax.Array:
     """Sum over ``axis`` of the kept entries (masked entries are filled with 0 first)."""
     return jnp.sum(mask_fill(where, x, 0), axis=axis)

@@ -23,6 +23,7 @@ from gradtx.losses._common import (
     normalize_axes,
     sum_masked,
     weighted_log,
+    zero_rows_without_kept,
 )
 
 
@@ -168,11 +169,7 @@ def softmax_cross_entropy_with_integer_labels(
     logits, where, ax = _flatten_class_axes(fn, logits, where, axis)
     label_logits = jnp.take_along_axis(logits, jnp.expand_dims(labels, ax), axis=ax)
     log_normalizers = logsumexp_masked(logits, (ax,), where)
-    out = jnp.squeeze(log_normalizers - label_logits, ax)
-    if where is None:
-        return out
-    kept = jnp.any(where, axis=ax)
-    return jnp.where(kept, out, jnp.zeros((), out.dtype))
+    return zero_rows_without_kept(jnp.squeeze(log_normalizers - label_logits, ax), where, ax)
 
 
 def poly_loss_cross_entropy(

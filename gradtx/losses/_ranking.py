@@ -13,6 +13,7 @@ from gradtx.losses._common import (
     log_softmax_masked,
     mask_fill,
     weighted_log,
+    zero_rows_without_kept,
 )
 
 
@@ -72,7 +73,7 @@ def ranking_softmax_loss(
     loss = -jnp.sum(weighted_log(labels, log_p), axis=-1)
     lists = None if where is None else jnp.any(where, axis=-1)
     if reduce_fn is None:
-        return loss if lists is None else jnp.where(lists, loss, jnp.zeros((), loss.dtype))
+        return zero_rows_without_kept(loss, where, -1)
     out = reduce_fn(loss, where=lists)
     if reduce_fn is jnp.mean and lists is not None:
         out = jnp.where(jnp.any(lists), out, jnp.zeros((), loss.dtype))

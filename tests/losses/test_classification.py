@@ -9,10 +9,9 @@ import optax
 import pytest
 import torch
 import torch.nn.functional as F
-from jax.test_util import check_grads
 
 import gradtx
-from tests.losses._util import assert_finite_value_and_grad, rng
+from tests.losses._util import assert_finite_value_and_grad, check_grads, rng
 
 R = rng(3)
 X = R.normal(size=(3, 5)) * 3
@@ -60,7 +59,7 @@ def test_sigmoid_bce_infinite_logits_and_where():
     assert np.all(grad[~where] == 0)
 
 
-@pytest.mark.parametrize("alpha, gamma", [(None, 2.0), (0.25, 2.0), (0.7, 0.0), (None, 1.5)])
+@pytest.mark.parametrize("alpha, gamma", [(0.25, 2.0), (None, 0.0)])
 def test_focal_loss_against_torchvision_transcription_and_optax(alpha, gamma):
     p = _sigmoid(X)
     ce = -(YSOFT * np.log(p) + (1 - YSOFT) * np.log(1 - p))
@@ -181,12 +180,16 @@ def test_multiclass_sparsemax_against_transcription_optax_and_gradient():
     for s, y in zip(scores, CLASSES):
         p = _sparsemax_np(s)
         want.append(p @ s + 0.5 * (1 - p @ p) - s[y])
-    got = gradtx.losses.multiclass_sparsemax_loss(scores, CLASSES)
+    ours = jax.jit(gradtx.losses.multiclass_sparsemax_loss)
+    got = ours(scores, CLASSES)
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(
-        got, optax.losses.multiclass_sparsemax_loss(scores, CLASSES), rtol=1e-10, atol=1e-12
+        got,
+        jax.jit(optax.losses.multiclass_sparsemax_loss)(scores, CLASSES),
+        rtol=1e-10,
+        atol=1e-12,
     )
-    grad = jax.grad(lambda s: jnp.sum(gradtx.losses.multiclass_sparsemax_loss(s, CLASSES)))(scores)
+    grad = jax.jit(jax.grad(lambda s: jnp.sum(ours(s, CLASSES))))(scores)
     np.testing.assert_allclose(
         grad, np.stack([_sparsemax_np(s) for s in scores]) - _onehot(CLASSES, 5), atol=1e-10
     )

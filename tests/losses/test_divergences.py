@@ -8,10 +8,9 @@ import numpy as np
 import optax
 import torch
 import torch.nn.functional as F
-from jax.test_util import check_grads
 
 import gradtx
-from tests.losses._util import assert_finite_value_and_grad, probs, rng
+from tests.losses._util import assert_finite_value_and_grad, check_grads, probs, rng
 
 R = rng(4)
 P = probs(R, (3, 5))

@@ -8,10 +8,9 @@ import optax
 import pytest
 import torch
 import torch.nn.functional as F
-from jax.test_util import check_grads
 
 import gradtx
-from tests.losses._util import assert_finite_value_and_grad, rng
+from tests.losses._util import assert_finite_value_and_grad, check_grads, rng
 
 R = rng(1)
 P = R.normal(size=(3, 5)) * 2
