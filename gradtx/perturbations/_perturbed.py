@@ -84,8 +84,9 @@ def make_perturbed_fun(
       the same perturbations as optax's.
 
     Raises:
-      TypeError, ValueError: ``num_samples`` not a positive int; a concrete
-      non-positive ``sigma``.
+      TypeError: ``num_samples`` is not an int.
+      ValueError: ``num_samples`` is not positive, or a concrete ``sigma`` is not
+        positive.
 
     References:
       Berthet et al., Learning with Differentiable Perturbed Optimizers, NeurIPS
