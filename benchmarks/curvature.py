@@ -112,7 +112,7 @@ def torch_power_iteration(params, x, labels, tol=RTOL, max_iter=200, seed=0):
         ps.append(torch.tensor(np.asarray(layer["w"]), requires_grad=True))
         ps.append(torch.tensor(np.asarray(layer["b"]), requires_grad=True))
     tx = torch.tensor(np.asarray(x))
-    tl = torch.tensor(np.asarray(labels))
+    tl = torch.tensor(np.asarray(labels), dtype=torch.long)
 
     t0 = time.perf_counter()
     h = tx
