@@ -16,10 +16,10 @@ from gradtx._core._contract import (
     with_extra_args_support,
 )
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_int, check_nonnegative, require_params
+from gradtx._core._validate import check_int, check_nonnegative
 from gradtx._optimizers._sgd import sgd
 from gradtx.curvature._eigen import hessian_eigenvalues
-from gradtx.curvature._inputs import as_key, require_obj_fn
+from gradtx.curvature._inputs import as_key, inner_update_with_objective
 from gradtx.tree_utils._tree_math import global_norm_f32, tree_vdot, tree_where
 
 
@@ -288,10 +288,8 @@ def negative_curvature_step(
         )
 
     def update(updates, state, params=None, obj_fn: Callable | None = None, **extra_args):
-        require_params(fn, params)
-        obj_fn = require_obj_fn(fn, obj_fn)
-        new_updates, inner_state = inner.update(
-            updates, state.inner_state, params, obj_fn=obj_fn, **extra_args
+        obj_fn, new_updates, inner_state = inner_update_with_objective(
+            fn, inner, updates, state.inner_state, params, obj_fn, extra_args
         )
         next_key, lanczos_key = jax.random.split(state.key)
         n = sum(int(np.prod(jnp.shape(x))) for x in jax.tree.leaves(params))

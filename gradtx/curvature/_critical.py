@@ -12,7 +12,7 @@ from gradtx._core._validate import check_int, check_nonnegative
 from gradtx.curvature._density import slq_nodes_weights
 from gradtx.curvature._eigen import check_order, krylov_eigh
 from gradtx.curvature._flat import FlatView, default_key
-from gradtx.curvature._operators import curvature_operator, without_aux
+from gradtx.curvature._operators import flat_curvature_operator, without_aux
 
 CRITICAL_POINT_LABELS = ("minimum", "maximum", "saddle", "degenerate", "not_critical")
 
@@ -135,7 +135,7 @@ def classify_critical_point(
         lo, hi = values[0], values[-1]
         scale = jnp.maximum(1.0, jnp.maximum(jnp.abs(lo), jnp.abs(hi)))
         tol_ = jnp.sqrt(eps) * scale if tol is None else jnp.asarray(tol, dtype)
-        op = view.operator(curvature_operator(fun, params, args, has_aux=has_aux))
+        _, op = flat_curvature_operator(fun, params, args, has_aux=has_aux)
         nodes, weights = slq_nodes_weights(op, n, dtype, m, num_samples, jax.random.fold_in(key, 1))
         positive = jnp.mean(jnp.sum(weights * (nodes > tol_), axis=1))
     gtol = (

@@ -11,9 +11,9 @@ from jax import lax
 
 from gradtx._core._validate import check_int, check_positive
 from gradtx.curvature._eigen import check_order
-from gradtx.curvature._flat import FlatView, default_key, probe
+from gradtx.curvature._flat import default_key, probe
 from gradtx.curvature._lanczos import lanczos_flat, tridiagonal
-from gradtx.curvature._operators import check_matrix, curvature_operator
+from gradtx.curvature._operators import check_matrix, flat_curvature_operator
 
 
 class SpectralDensity(NamedTuple):
@@ -119,15 +119,14 @@ def spectral_density(
     """
     fn = "spectral_density"
     check_matrix(fn, matrix, loss_fn)
-    view = FlatView(params)
+    view, op = flat_curvature_operator(
+        fun, params, args, matrix=matrix, has_aux=has_aux, loss_fn=loss_fn
+    )
     check_order(fn, order, view.size)
     check_int(f"curvature.{fn}", "num_samples", num_samples, 1)
     check_int(f"curvature.{fn}", "num_points", num_points, 2)
     if sigma is not None:
         check_positive(f"curvature.{fn}", "sigma", sigma)
-    op = view.operator(
-        curvature_operator(fun, params, args, matrix=matrix, has_aux=has_aux, loss_fn=loss_fn)
-    )
     nodes, weights = slq_nodes_weights(
         op, view.size, view.dtype, order, num_samples, default_key(key)
     )

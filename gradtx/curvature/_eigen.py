@@ -11,7 +11,7 @@ import jax.numpy as jnp
 from gradtx._core._validate import check_int
 from gradtx.curvature._flat import FlatView, default_key
 from gradtx.curvature._lanczos import lanczos_flat, tridiagonal
-from gradtx.curvature._operators import check_matrix, curvature_operator
+from gradtx.curvature._operators import check_matrix, flat_curvature_operator
 
 WHICH = ("largest", "smallest", "both")
 
@@ -63,14 +63,13 @@ def krylov_eigh(
     ``start`` is the starting vector (a tree like the params); None draws a
     standard normal one from ``key``.
     """
-    view = FlatView(params)
+    view, op = flat_curvature_operator(
+        fun, params, args, matrix=matrix, has_aux=has_aux, loss_fn=loss_fn
+    )
     if start is None:
         v0 = jax.random.normal(default_key(key), (view.size,), view.dtype)
     else:
         v0 = view.flatten(start)
-    op = view.operator(
-        curvature_operator(fun, params, args, matrix=matrix, has_aux=has_aux, loss_fn=loss_fn)
-    )
     alphas, betas, basis = lanczos_flat(op, v0, order, keep_basis=keep_basis)
     values, vectors = jnp.linalg.eigh(tridiagonal(alphas, betas))
     return values, vectors, basis, view

@@ -26,3 +26,14 @@ def require_obj_fn(fn: str, obj_fn: Callable | None) -> Callable:
             "obj_fn=lambda p: loss(p, batch))."
         )
     return obj_fn
+
+
+def inner_update_with_objective(
+    fn: str, inner, updates, inner_state, params, obj_fn: Callable | None, extra_args: dict
+):
+    """Check ``params`` and ``obj_fn``, run ``inner`` (passing ``obj_fn`` on): ``(obj_fn, updates, state)``."""
+    if params is None:
+        raise ValueError(f"gradtx.{fn}: update needs params (pass params= to update).")
+    obj_fn = require_obj_fn(fn, obj_fn)
+    new_updates, new_state = inner.update(updates, inner_state, params, obj_fn=obj_fn, **extra_args)
+    return obj_fn, new_updates, new_state

@@ -35,9 +35,26 @@ def tridiagonal(alphas: jax.Array, betas: jax.Array) -> jax.Array:
     return jnp.diag(alphas) + jnp.diag(betas, 1) + jnp.diag(betas, -1)
 
 
-def _orthogonalize(w: jax.Array, basis: jax.Array) -> jax.Array:
-    """``w`` minus its projection on the rows of ``basis`` (rows orthonormal or zero)."""
-    return w - basis.T @ (basis @ w)
+BLOCK = 16  # basis rows per block of the reorthogonalisation
+
+
+def _orthogonalize(w: jax.Array, basis: jax.Array, rows: jax.Array) -> jax.Array:
+    """``w`` minus its projection on the first ``rows`` rows of ``basis`` (orthonormal rows).
+
+    Classical Gram-Schmidt over the filled blocks of ``BLOCK`` rows only, so step
+    ``j`` of Lanczos reads ``j`` basis vectors, not ``order``: half the memory
+    traffic of a pass over the whole basis, on average.
+    """
+    nb = (rows + BLOCK - 1) // BLOCK
+    block = lambda j: lax.dynamic_slice_in_dim(basis, j * BLOCK, BLOCK)
+
+    def coefficients(j, c):
+        return lax.dynamic_update_slice_in_dim(c, block(j) @ w, j * BLOCK, 0)
+
+    c = lax.fori_loop(0, nb, coefficients, jnp.zeros(basis.shape[0], w.dtype))
+    return lax.fori_loop(
+        0, nb, lambda j, acc: acc - block(j).T @ lax.dynamic_slice_in_dim(c, j * BLOCK, BLOCK), w
+    )
 
 
 def lanczos_flat(
@@ -62,7 +79,8 @@ def lanczos_flat(
     store = reorthogonalize or keep_basis
     eps = jnp.finfo(dtype).eps
     v = v0 / jnp.linalg.norm(v0)
-    basis = jnp.zeros((order, n), dtype).at[0].set(v) if store else None
+    padded = (order // BLOCK + 1) * BLOCK  # a spare row for the vector after the last
+    basis = jnp.zeros((padded, n), dtype).at[0].set(v) if store else None
     zero = jnp.zeros((), dtype)
 
     def body(i, carry):
@@ -74,10 +92,10 @@ def lanczos_flat(
             # Classical Gram-Schmidt, repeated when it cancelled much of w
             # (Daniel, Gragg, Kaufman and Stewart's criterion): twice is enough.
             before = jnp.linalg.norm(w)
-            w = _orthogonalize(w, basis)
+            w = _orthogonalize(w, basis, i + 1)
             w = lax.cond(
                 jnp.linalg.norm(w) < 0.7 * before,
-                lambda x: _orthogonalize(x, basis),
+                lambda x: _orthogonalize(x, basis, i + 1),
                 lambda x: x,
                 w,
             )
@@ -88,7 +106,7 @@ def lanczos_flat(
             # A fixed, cheap vector (no PRNG in the loop, which would slow compilation).
             r = jnp.sin((jnp.arange(n, dtype=dtype) + 1) * (i + 1) * 0.6180339887)
             if store:
-                r = _orthogonalize(_orthogonalize(r, basis), basis)
+                r = _orthogonalize(_orthogonalize(r, basis, i + 1), basis, i + 1)
             return r / jnp.linalg.norm(r), zero
 
         broke = beta <= 10 * eps * scale
@@ -96,9 +114,7 @@ def lanczos_flat(
             broke, restart, lambda _: (w / jnp.where(broke, 1, beta), beta), None
         )
         if store:
-            basis = basis.at[jnp.minimum(i + 1, order - 1)].set(
-                jnp.where(i + 1 < order, v_next, basis[order - 1])
-            )
+            basis = lax.dynamic_update_slice_in_dim(basis, v_next[None], i + 1, 0)
         alphas = alphas.at[i].set(alpha)
         betas = betas.at[i].set(beta)
         return v_next, v, beta, basis, alphas, betas, scale
@@ -113,7 +129,7 @@ def lanczos_flat(
         zero,
     )
     _, _, _, basis, alphas, betas, _ = lax.fori_loop(0, order, body, carry)
-    return alphas, betas[: order - 1], basis if keep_basis else None
+    return alphas, betas[: order - 1], basis[:order] if keep_basis else None
 
 
 def lanczos(

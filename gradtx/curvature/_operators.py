@@ -15,6 +15,7 @@ from typing import Any
 
 import jax
 
+from gradtx.curvature._flat import FlatView
 from gradtx.curvature._products import empirical_fisher_vp, fisher_vp, gnvp, hvp
 from gradtx.tree_utils._tree_math import tree_zeros_like
 
@@ -70,3 +71,18 @@ def curvature_operator(
         product = lambda v: empirical_fisher_vp(f, params, v, *args)
     _, linear = jax.linearize(product, tree_zeros_like(params))
     return linear
+
+
+def flat_curvature_operator(
+    fun: Callable,
+    params: Any,
+    args: tuple,
+    *,
+    matrix: str = "hessian",
+    has_aux: bool = False,
+    loss_fn: Callable | None = None,
+) -> tuple[FlatView, Callable[[Any], Any]]:
+    """``curvature_operator`` on flat vectors, with the ``FlatView`` of the params."""
+    view = FlatView(params)
+    op = curvature_operator(fun, params, args, matrix=matrix, has_aux=has_aux, loss_fn=loss_fn)
+    return view, view.operator(op)

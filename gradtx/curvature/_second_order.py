@@ -13,8 +13,7 @@ import jax
 import jax.flatten_util
 import jax.numpy as jnp
 
-from gradtx.curvature._flat import FlatView
-from gradtx.curvature._operators import curvature_operator
+from gradtx.curvature._operators import flat_curvature_operator
 from gradtx.curvature._trace import exact_diagonal_flat
 
 
@@ -69,10 +68,9 @@ def hessian_diag(loss: Callable, params: Any, inputs: jax.Array, targets: jax.Ar
         >>> gradtx.second_order.hessian_diag(loss, jnp.ones(2), jnp.array([1.0, 2.0]), 0.0)
         Array([2., 8.], dtype=float32)
     """
-    view = FlatView(params)
-    op = curvature_operator(loss, params, (inputs, targets))
+    view, op = flat_curvature_operator(loss, params, (inputs, targets))
     dtype = jax.flatten_util.ravel_pytree(params)[0].dtype
-    return exact_diagonal_flat(view.operator(op), view.size, view.dtype).astype(dtype)
+    return exact_diagonal_flat(op, view.size, view.dtype).astype(dtype)
 
 
 def fisher_diag(

@@ -11,10 +11,10 @@ from jax import lax
 
 from gradtx._core._contract import GradientTransformation, with_extra_args_support
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_int, require_params
+from gradtx._core._validate import check_int
 from gradtx.curvature._eigen import hessian_eigenvalues
 from gradtx.curvature._flat import FlatView
-from gradtx.curvature._inputs import as_key, require_obj_fn
+from gradtx.curvature._inputs import as_key, inner_update_with_objective
 from gradtx.curvature._trace import hessian_trace
 
 
@@ -109,10 +109,8 @@ def track_sharpness(
         )
 
     def update(updates, state, params=None, obj_fn: Callable | None = None, **extra_args):
-        require_params(fn, params)
-        obj_fn = require_obj_fn(fn, obj_fn)
-        new_updates, inner_state = inner.update(
-            updates, state.inner_state, params, obj_fn=obj_fn, **extra_args
+        obj_fn, new_updates, inner_state = inner_update_with_objective(
+            fn, inner, updates, state.inner_state, params, obj_fn, extra_args
         )
         next_key, sub = jax.random.split(state.key)
         m = min(order, FlatView(params).size)

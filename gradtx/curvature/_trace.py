@@ -10,8 +10,8 @@ import jax.numpy as jnp
 from jax import lax
 
 from gradtx._core._validate import check_int
-from gradtx.curvature._flat import FlatView, default_key, probe
-from gradtx.curvature._operators import check_matrix, curvature_operator
+from gradtx.curvature._flat import default_key, probe
+from gradtx.curvature._operators import check_matrix, flat_curvature_operator
 
 TRACE_METHODS = ("hutchinson", "hutch++", "exact")
 DIAGONAL_METHODS = ("hutchinson", "exact")
@@ -23,12 +23,6 @@ def _check_method(fn: str, method: str, allowed: tuple[str, ...]) -> None:
             f"gradtx.curvature.{fn}(method={method!r}): method must be one of "
             f"{', '.join(repr(m) for m in allowed)}; got {method!r}."
         )
-
-
-def _flat_operator(fun, params, args, matrix, has_aux, loss_fn):
-    view = FlatView(params)
-    op = curvature_operator(fun, params, args, matrix=matrix, has_aux=has_aux, loss_fn=loss_fn)
-    return view, view.operator(op)
 
 
 def exact_diagonal_flat(op: Callable, n: int, dtype, batch_size: int = 32) -> jax.Array:
@@ -101,7 +95,9 @@ def hessian_trace(
     _check_method(fn, method, TRACE_METHODS)
     check_matrix(fn, matrix, loss_fn)
     check_int(f"curvature.{fn}", "num_samples", num_samples, 3 if method == "hutch++" else 1)
-    view, op = _flat_operator(fun, params, args, matrix, has_aux, loss_fn)
+    view, op = flat_curvature_operator(
+        fun, params, args, matrix=matrix, has_aux=has_aux, loss_fn=loss_fn
+    )
     n, dtype, key = view.size, view.dtype, default_key(key)
     if method == "exact":
         return jnp.sum(exact_diagonal_flat(op, n, dtype))
@@ -161,7 +157,9 @@ def hessian_diagonal(
     _check_method(fn, method, DIAGONAL_METHODS)
     check_matrix(fn, matrix, loss_fn)
     check_int(f"curvature.{fn}", "num_samples", num_samples, 1)
-    view, op = _flat_operator(fun, params, args, matrix, has_aux, loss_fn)
+    view, op = flat_curvature_operator(
+        fun, params, args, matrix=matrix, has_aux=has_aux, loss_fn=loss_fn
+    )
     n, dtype, key = view.size, view.dtype, default_key(key)
     if method == "exact":
         return view.unflatten(exact_diagonal_flat(op, n, dtype))

@@ -22,6 +22,7 @@ from tests.curvature.problems import (
     dense_hessian,
     flat,
     loss,
+    small_hessian,
     small_jacobian,
     small_loss,
     small_model,
@@ -63,14 +64,7 @@ def test_extreme_eigenpairs_match_eigh_to_1e8():
     )
 
 
-def test_has_aux_and_vmap_over_mini_batches():
-    aux = lambda p, x, y: (loss(p, x, y), {"note": jnp.zeros(2)})
-    with_aux = jax.jit(
-        lambda p: curvature.hessian_eigenvalues(
-            aux, p, X, Y, k=3, which="both", order=ORDER, has_aux=True
-        )
-    )(PARAMS)
-    np.testing.assert_allclose(with_aux.eigenvalues, _both(PARAMS, X, Y).eigenvalues, rtol=1e-12)
+def test_vmap_over_mini_batches():
     xb, yb = jnp.stack([XS[:4], XS[4:]]), jnp.stack([YS[:4], YS[4:]])
     top = lambda x, y: curvature.hessian_eigenvalues(small_loss, SMALL, x, y, k=2, order=NS)
     batched = jax.jit(jax.vmap(lambda x, y: top(x, y).eigenvalues))(xb, yb)
@@ -78,7 +72,7 @@ def test_has_aux_and_vmap_over_mini_batches():
     np.testing.assert_allclose(batched[1], np.linalg.eigvalsh(half(SMALL_FLAT))[-2:], rtol=1e-9)
 
 
-def test_gauss_newton_and_fisher_against_dense_formulas():
+def test_gauss_newton_fisher_and_has_aux_against_dense_formulas():
     j = small_jacobian()  # (24, NS)
     eig = jax.jit(
         lambda p: [
@@ -91,9 +85,19 @@ def test_gauss_newton_and_fisher_against_dense_formulas():
             curvature.hessian_eigenvalues(
                 per_ex, p, XS, LABELS_S, k=2, matrix="empirical_fisher", order=NS
             ).eigenvalues,
+            curvature.hessian_eigenvalues(
+                lambda p, x, y: (small_loss(p, x, y), {"aux": x}),
+                p,
+                XS,
+                YS,
+                k=2,
+                order=NS,
+                has_aux=True,
+            ).eigenvalues,
         ]
     )
-    gn_eig, fisher_eig, emp_eig = eig(SMALL)
+    gn_eig, fisher_eig, emp_eig, aux_eig = eig(SMALL)
+    np.testing.assert_allclose(aux_eig, np.linalg.eigvalsh(small_hessian())[-2:], rtol=1e-9)
     # Mean squared error over 8 examples: H_L = I / 8 on the flattened outputs.
     np.testing.assert_allclose(gn_eig, np.linalg.eigvalsh(j.T @ j / 8)[-2:], rtol=1e-8)
     # Fisher of the softmax model: J^T blockdiag(diag(p) - p p^T) J / batch.

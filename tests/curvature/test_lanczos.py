@@ -55,13 +55,6 @@ def test_program_size_does_not_grow_with_order():
     assert size(5) == size(25)
 
 
-def test_vmap_over_start_vectors():
-    v0s = jax.random.normal(jax.random.PRNGKey(1), (3, 30), jnp.float64)
-    batched = jax.vmap(lambda v: curvature.lanczos(lambda x: SYM @ x, v, 12).alphas)(v0s)
-    single = curvature.lanczos(lambda x: SYM @ x, v0s[2], 12).alphas
-    np.testing.assert_allclose(batched[2], single, rtol=1e-12)
-
-
 def test_bad_order():
     with pytest.raises(ValueError, match=r"lanczos\(order=31\): order must be in \[1, 30\]"):
         curvature.lanczos(lambda x: x, V0, 31)

@@ -11,7 +11,7 @@ from tests.curvature.problems import NS, SMALL, SMALL_UNRAVEL, XS, YS, flat, sma
 def test_measures_every_k_steps_and_leaves_updates_alone():
     k, lr, steps = 3, 0.5, 7
     obj = lambda p: small_loss(p, XS, YS)
-    tracked = gradtx.track_sharpness(gradtx.sgd(lr), every_k=k, order=NS, trace_samples=2000)
+    tracked = gradtx.track_sharpness(gradtx.sgd(lr), every_k=k, order=NS, trace_samples=300)
     plain = gradtx.sgd(lr)
 
     def step(carry, _):
@@ -30,7 +30,7 @@ def test_measures_every_k_steps_and_leaves_updates_alone():
     for t in (0, 3, 6):
         h = np.asarray(hess(ps[t]))
         np.testing.assert_allclose(sharp[t], np.linalg.eigvalsh(h)[-1], rtol=1e-5)
-        sd = np.sqrt(2 * (np.sum(h**2) - np.sum(np.diag(h) ** 2)) / 2000)
+        sd = np.sqrt(2 * (np.sum(h**2) - np.sum(np.diag(h) ** 2)) / 300)
         assert abs(float(trace[t]) - np.trace(h)) < 4 * sd + 1e-6
     np.testing.assert_array_equal(sharp[1:3], sharp[0])  # kept between measurements
     assert float(gradtx.tree_get(state, "sharpness")) == float(sharp[-1])

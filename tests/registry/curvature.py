@@ -6,10 +6,6 @@ from tests.registry._support import OBJ
 
 ENTRIES = [
     Entry("saddle_perturbation", lambda: gx.saddle_perturbation(gx.sgd(0.1), radius=0.1)),
-    Entry(
-        "saddle_perturbation_kicks",  # a threshold above the contract's gradients: kicks
-        lambda: gx.saddle_perturbation(gx.adam(0.01), 0.1, 1e6, 0, key=3),
-    ),
     Entry("perturbed_gd", lambda: gx.perturbed_gd(0.1), optimizer=True),
     Entry(
         "negative_curvature_step",
