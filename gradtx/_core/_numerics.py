@@ -1,11 +1,13 @@
-"""Memory-light second moments: Adafactor's factored RMS and SM3's covers."""
+"""Shared numerics: step counts, dtype rules."""
 
 from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
-from gradtx.tree_utils._tree_math import abs_sq
+# Re-exported for the optimizers, which import their shared numerics from here.
+from gradtx.tree_utils._moments import bias_correction_factor as bias_correction_factor
 
 
 def real_dtype(dtype):
@@ -13,12 +15,39 @@ def real_dtype(dtype):
     return jnp.finfo(dtype).dtype if jnp.issubdtype(dtype, jnp.complexfloating) else dtype
 
 
-def safe_increment(count: jax.Array) -> jax.Array:
-    """``count + 1``, saturating at the largest value of ``count``'s integer dtype."""
+def safe_increment(count: ArrayLike) -> jax.Array:
+    """``count + 1``, saturating at the largest value of ``count``'s dtype.
+
+    Integer counts (signed or unsigned) stop at ``iinfo(dtype).max`` instead of
+    wrapping around to the minimum; float counts stop at ``finfo(dtype).max``
+    (a float32 count already stops growing at 2**24, where ``count + 1 == count``).
+
+    Args:
+        count: an integer or float scalar (or array) counter.
+
+    Returns:
+        The incremented counter, with ``count``'s dtype.
+
+    Raises:
+        ValueError: a count whose dtype is neither integer nor float.
+
+    Example:
+        >>> import gradtx, jax.numpy as jnp
+        >>> gradtx.safe_increment(jnp.asarray(2**31 - 1, jnp.int32))
+        Array(2147483647, dtype=int32)
+    """
     count = jnp.asarray(count)
-    max_value = jnp.iinfo(count.dtype).max
+    if jnp.issubdtype(count.dtype, jnp.integer):
+        max_value = jnp.iinfo(count.dtype).max
+    elif jnp.issubdtype(count.dtype, jnp.floating):
+        max_value = jnp.finfo(count.dtype).max
+    else:
+        raise ValueError(
+            f"gradtx.safe_increment: count must have an integer or float dtype; got {count.dtype}."
+        )
+    max_value = jnp.asarray(max_value, count.dtype)
     one = jnp.ones((), count.dtype)
-    return jnp.where(count < max_value, count + one, max_value).astype(count.dtype)
+    return jnp.where(count < max_value, count + one, max_value)
 
 
 safe_int32_increment = safe_increment
@@ -27,49 +56,6 @@ safe_int32_increment = safe_increment
 def zero_count() -> jax.Array:
     """The initial step count: an int32 zero scalar."""
     return jnp.zeros((), jnp.int32)
-
-
-def update_moment(updates, moments, decay, order: int):
-    """EMA of ``g ** order``: ``decay * m + (1 - decay) * g ** order``, leafwise.
-
-    The result keeps each moment's dtype, so state dtypes never drift even when
-    ``decay`` is a float32 array and the moments are bfloat16.
-    """
-
-    def f(g, m):
-        if g is None:
-            return m
-        new = (1 - decay) * (g**order) + decay * m
-        return new.astype(m.dtype)
-
-    return jax.tree.map(f, updates, moments, is_leaf=lambda x: x is None)
-
-
-def update_moment_per_elem_norm(updates, moments, decay, order: int):
-    """EMA of ``|g| ** order`` (real even for complex g), keeping moment dtypes."""
-
-    def f(g, m):
-        if g is None:
-            return m
-        if order == 2:
-            p = abs_sq(g)
-        else:
-            p = jnp.sqrt(abs_sq(g)) ** order
-        return ((1 - decay) * p + decay * m).astype(m.dtype)
-
-    return jax.tree.map(f, updates, moments, is_leaf=lambda x: x is None)
-
-
-def bias_correction_factor(decay, count: jax.Array) -> jax.Array:
-    """The scalar ``1 - decay ** count``, computed once per step."""
-    dtype = jnp.promote_types(jnp.asarray(decay).dtype, jnp.result_type(float))
-    return 1 - jnp.asarray(decay, dtype) ** count.astype(dtype)
-
-
-def bias_correction(moments, decay, count: jax.Array):
-    """Divide each moment by ``1 - decay ** count`` (scalar computed once)."""
-    c = bias_correction_factor(decay, count)
-    return jax.tree.map(lambda m: m / c.astype(m.dtype), moments)
 
 
 def canonicalize_dtype(dtype):

@@ -12,7 +12,8 @@ from gradtx._core._numerics import safe_increment, zero_count
 from gradtx._core._validate import check_decay, check_nonnegative
 from gradtx.transforms._scaling import learning_rate_or_identity
 from gradtx.transforms._weight_decay import add_decayed_weights
-from gradtx.tree_utils._tree_math import abs_sq, tree_zeros_like, zip_map
+from gradtx.tree_utils._construct import tree_zeros_like
+from gradtx.tree_utils._tree_math import abs_sq, zip_map
 
 
 class ScaleByAdadeltaState(NamedTuple):

@@ -14,7 +14,8 @@ from gradtx._optimizers._adam import check_adam_args
 from gradtx._optimizers._weight_decay import with_weight_decay
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
-from gradtx.tree_utils._tree_math import tree_zeros_like, zip_map
+from gradtx.tree_utils._construct import tree_zeros_like
+from gradtx.tree_utils._tree_math import zip_map
 
 
 class ScaleByAdamaxState(NamedTuple):

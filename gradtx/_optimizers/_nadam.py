@@ -19,7 +19,8 @@ from gradtx._optimizers._adam import adamw, check_adam_args, scale_by_adam
 from gradtx._optimizers._weight_decay import check_weight_decay, scalar_dtype, with_weight_decay
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
-from gradtx.tree_utils._tree_math import abs_sq, tree_zeros_like, zip_map
+from gradtx.tree_utils._construct import tree_zeros_like
+from gradtx.tree_utils._tree_math import abs_sq, zip_map
 
 
 def nadam(

@@ -14,7 +14,8 @@ from gradtx._optimizers._weight_decay import is_python_zero
 from gradtx.transforms._momentum import trace
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
-from gradtx.tree_utils._tree_math import abs_sq, tree_full_like, tree_zeros_like, zip_map
+from gradtx.tree_utils._construct import tree_full_like, tree_zeros_like
+from gradtx.tree_utils._tree_math import abs_sq, zip_map
 
 
 class ScaleByRmsState(NamedTuple):

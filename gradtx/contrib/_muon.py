@@ -30,7 +30,7 @@ from gradtx._optimizers._adam import adamw
 from gradtx.transforms._masking import MaskedNode, masked
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
-from gradtx.tree_utils._tree_math import tree_zeros_like
+from gradtx.tree_utils._construct import tree_zeros_like
 
 _DEFAULT_NS_COEFFS = (3.4445, -4.7750, 2.0315)
 

@@ -14,7 +14,7 @@ import numpy as np
 from gradtx._core._contract import GradientTransformation, with_extra_args_support
 from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
 from gradtx._core._validate import check_dtype
-from gradtx.tree_utils._tree_math import tree_cast_like
+from gradtx.tree_utils._construct import tree_cast_like
 
 
 class InjectHyperparamsState(NamedTuple):

@@ -7,12 +7,12 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, init_empty_state
 from gradtx._core._validate import check_nonnegative
-from gradtx.tree_utils._tree_math import tree_l2_norm
+from gradtx.tree_utils._reductions import tree_norm
 
 
 def global_norm(updates) -> jax.Array:
     """The Euclidean norm of all leaves together: ``sqrt(sum_i sum(|x_i|^2))``."""
-    return tree_l2_norm(updates)
+    return tree_norm(updates)
 
 
 def clip(max_delta: float | jax.Array) -> GradientTransformation:

@@ -16,7 +16,8 @@ from gradtx._core._numerics import (
 )
 from gradtx._core._validate import check_decay, check_dtype, check_range
 from gradtx._optimizers._weight_decay import is_python_zero
-from gradtx.tree_utils._tree_math import tree_zeros_like, zip_map
+from gradtx.tree_utils._construct import tree_zeros_like
+from gradtx.tree_utils._tree_math import zip_map
 
 
 class TraceState(NamedTuple):
