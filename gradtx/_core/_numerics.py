@@ -8,6 +8,7 @@ from jax.typing import ArrayLike
 
 # Re-exported for the optimizers, which import their shared numerics from here.
 from gradtx.tree_utils._moments import bias_correction_factor as bias_correction_factor
+from gradtx.tree_utils._tree_math import abs_sq
 
 
 def real_dtype(dtype):
@@ -78,3 +79,53 @@ def widest_float_dtype(params) -> jnp.dtype:
         if jnp.issubdtype(jnp.asarray(x).dtype, jnp.floating)
     ]
     return jnp.result_type(jnp.float32, *dtypes)
+
+
+def safe_norm(
+    x: ArrayLike,
+    min_norm: ArrayLike,
+    ord: int | float | str | None = None,  # noqa: A002
+    axis: None | tuple[int, ...] | int = None,
+    keepdims: bool = False,
+) -> jax.Array:
+    """``max(||x||, min_norm)``, with a finite gradient where ``||x||`` is 0.
+
+    The gradient of ``jnp.linalg.norm`` is NaN at 0. Here, wherever the norm is
+    at most ``min_norm`` the norm is computed of a stand-in array of ones (its
+    gradient is then 0 with respect to ``x``) and ``min_norm`` is returned.
+
+    Args:
+        x: the array.
+        min_norm: the floor of the result; >= 0.
+        ord, axis, keepdims: as ``jnp.linalg.norm``.
+
+    Returns:
+        The floored norm.
+
+    Example:
+        >>> import gradtx, jax, jax.numpy as jnp
+        >>> jax.grad(lambda x: gradtx.safe_norm(x, 0.0))(jnp.zeros(2))
+        Array([0., 0.], dtype=float32)
+    """
+    x = jnp.asarray(x)
+    norm = jnp.linalg.norm(x, ord=ord, axis=axis, keepdims=True)
+    small = norm <= min_norm
+    stand_in = jnp.where(small, jnp.ones_like(x), x)
+    if not keepdims:
+        small = jnp.squeeze(small, axis=axis)
+    return jnp.where(small, min_norm, jnp.linalg.norm(stand_in, ord=ord, axis=axis, keepdims=keepdims))
+
+
+def safe_root_mean_squares(x: ArrayLike, min_rms: ArrayLike) -> jax.Array:
+    """``max(sqrt(mean(|x|^2)), min_rms)``, with a finite gradient where the RMS is 0.
+
+    Example:
+        >>> import gradtx, jax.numpy as jnp
+        >>> gradtx.safe_root_mean_squares(jnp.array([3.0, 4.0]), 1.0)
+        Array(3.535534, dtype=float32)
+    """
+    x = jnp.asarray(x)
+    rms = jnp.sqrt(jnp.mean(abs_sq(x)))
+    small = rms <= min_rms
+    stand_in = jnp.where(small, jnp.ones_like(x), x)
+    return jnp.where(small, min_rms, jnp.sqrt(jnp.mean(abs_sq(stand_in))))

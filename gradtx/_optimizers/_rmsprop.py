@@ -82,8 +82,11 @@ def scale_by_rms(
     return GradientTransformation(init, update)
 
 
-class ScaleByStddevState(NamedTuple):
-    """State of ``scale_by_stddev``: count, EMA of gradients ``mu`` and of squares ``nu``."""
+class ScaleByRStdDevState(NamedTuple):
+    """State of ``scale_by_stddev`` (optax's name): count, EMA of gradients ``mu`` and of
+    squares ``nu``. optax keeps ``count`` only with ``bias_correction=True``
+    (``ScaleByRStdDevWithCountState``); gradtx keeps it always, so the structure does
+    not depend on the flag."""
 
     count: jax.Array
     mu: object
@@ -109,7 +112,7 @@ def scale_by_stddev(
     Args: as ``scale_by_rms``.
 
     Returns:
-        The transformation; its state is ``ScaleByStddevState``.
+        The transformation; its state is ``ScaleByRStdDevState``.
 
     References:
         Graves, Generating Sequences With Recurrent Neural Networks, 2013, eq. 38-45.
@@ -119,7 +122,7 @@ def scale_by_stddev(
     check_nonnegative("scale_by_stddev", "initial_scale", initial_scale)
 
     def init(params):
-        return ScaleByStddevState(
+        return ScaleByRStdDevState(
             count=zero_count(),
             mu=tree_zeros_like(params),
             nu=tree_full_like(params, initial_scale),
@@ -143,7 +146,7 @@ def scale_by_stddev(
         updates, mu, nu = zip_map(
             "gradtx.scale_by_stddev", leaf, 3, updates=updates, mu=state.mu, nu=state.nu
         )
-        return updates, ScaleByStddevState(count=count, mu=mu, nu=nu)
+        return updates, ScaleByRStdDevState(count=count, mu=mu, nu=nu)
 
     return GradientTransformation(init, update)
 
