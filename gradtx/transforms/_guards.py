@@ -16,9 +16,9 @@ from jax import lax
 from gradtx._core._contract import GradientTransformation, with_extra_args_support
 from gradtx._core._numerics import safe_increment, zero_count
 from gradtx._core._validate import check_decay, check_int, check_positive
-from gradtx.tree_utils._state import tree_get_all_with_path
-from gradtx.tree_utils._reductions import tree_norm
 from gradtx.tree_utils._construct import tree_cast_like
+from gradtx.tree_utils._reductions import tree_norm
+from gradtx.tree_utils._state import tree_get_all_with_path
 
 
 def _guarded_update(inner, accept, updates, inner_state, params, extra_args):

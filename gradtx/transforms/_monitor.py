@@ -10,8 +10,8 @@ import jax.numpy as jnp
 from gradtx._core._contract import GradientTransformation, chain, with_extra_args_support
 from gradtx._core._numerics import safe_increment, zero_count
 from gradtx.transforms._guards import step_skipped
-from gradtx.tree_utils._state import tree_get_all_with_path
 from gradtx.tree_utils._reductions import tree_norm
+from gradtx.tree_utils._state import tree_get_all_with_path
 
 
 class MonitoredChainState(NamedTuple):

@@ -18,7 +18,6 @@ from gradtx._core._numerics import safe_increment, zero_count
 from gradtx._core._validate import check_learning_rate, check_nonnegative
 from gradtx.tree_utils._reductions import tree_norm
 
-
 ScaleState = EmptyState  # optax's name for scale's state
 
 

@@ -1,6 +1,6 @@
 """Short names for gradtx.tree_utils (optax.tree): ``gradtx.tree.add`` is ``gradtx.tree_utils.tree_add``."""
 
-# ruff: noqa: I001, A001  (sorted as tree_utils; some short names shadow builtins, as in optax.tree)
+# ruff: noqa: I001, A001, F401  (re-exports under short names; some shadow builtins, as in optax.tree)
 from gradtx.tree_utils._arithmetic import tree_add as add
 from gradtx.tree_utils._arithmetic import tree_add_scale as add_scale
 from gradtx.tree_utils._reductions import tree_allclose as allclose
