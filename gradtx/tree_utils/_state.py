@@ -240,7 +240,7 @@ def _cast_like(key: str, value: Any, old: Any) -> Any:
     )
 
 
-def tree_set(tree: Any, filtering: Filtering | None = None, /, **values: Any) -> Any:
+def tree_set(tree: Any, filtering: Filtering | None = None, /, **kwargs: Any) -> Any:
     """A copy of ``tree`` with the values that the given names denote replaced.
 
     Every match of each name is replaced (a NamedTuple field, a dict key or a
@@ -256,7 +256,7 @@ def tree_set(tree: Any, filtering: Filtering | None = None, /, **values: Any) ->
         tree: the tree to copy (usually an optimizer state).
         filtering: optional positional ``filtering(path, value) -> bool``;
             only matches that pass it are replaced.
-        **values: name=new value.
+        **kwargs: name=new value.
 
     Returns:
         The new tree, with the same structure and dtypes.
@@ -273,23 +273,23 @@ def tree_set(tree: Any, filtering: Filtering | None = None, /, **values: Any) ->
         >>> gradtx.tree_get(state, "learning_rate")
         Array(0.05, dtype=float32)
     """
-    for key in values:
+    for key in kwargs:
         if not tree_get_all_with_path(tree, key, filtering):
             raise _unknown_name_error("tree_set", key, tree, filtering is not None)
 
     def wanted(key, path, value):
-        return key in values and (filtering is None or filtering(path, value))
+        return key in kwargs and (filtering is None or filtering(path, value))
 
     def rebuild(path, node):
         if _is_namedtuple(node):
             name = type(node).__name__
             if wanted(name, path, node):
-                return _cast_like(name, values[name], node)
+                return _cast_like(name, kwargs[name], node)
             new = {}
             for p, child in _children(path, node):
                 f = p[-1].name
                 new[f] = (
-                    _cast_like(f, values[f], child) if wanted(f, p, child) else rebuild(p, child)
+                    _cast_like(f, kwargs[f], child) if wanted(f, p, child) else rebuild(p, child)
                 )
             return node._replace(**new)
         if isinstance(node, dict):
@@ -297,7 +297,7 @@ def tree_set(tree: Any, filtering: Filtering | None = None, /, **values: Any) ->
             for p, child in _children(path, node):
                 k = p[-1].key
                 out[k] = (
-                    _cast_like(k, values[k], child) if wanted(k, p, child) else rebuild(p, child)
+                    _cast_like(k, kwargs[k], child) if wanted(k, p, child) else rebuild(p, child)
                 )
             new = node.copy()
             new.update(out)
