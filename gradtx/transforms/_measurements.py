@@ -149,7 +149,8 @@ def measure_with_ema(
         out_t = ema_t / (1 - decay ** t)   (debias=True)
 
     Args:
-        measure: ``measure(updates) -> pytree of arrays``.
+        measure: ``measure(updates) -> pytree of arrays``; boolean and integer
+            measurements are averaged as floats (the fraction of steps, say).
         decay: in [0, 1).
         debias: divide by ``1 - decay ** t`` (as ``ema``).
         accumulator_dtype: dtype of the average; None uses the measurement's.
@@ -168,5 +169,16 @@ def measure_with_ema(
         Array(2.5, dtype=float32)
     """
     averaged = ema(decay, debias, accumulator_dtype)
-    sized = GradientTransformation(lambda params: averaged.init(measure(params)), averaged.update)
-    return chain(stateless(lambda updates, _: measure(updates)), sized)
+
+    def measure_as_float(tree):
+        # A boolean or integer measurement (``norm > threshold``) is averaged as a float.
+        def leaf(x):
+            x = jnp.asarray(x)
+            return x if jnp.issubdtype(x.dtype, jnp.inexact) else x.astype(jnp.result_type(float))
+
+        return jax.tree.map(leaf, measure(tree))
+
+    sized = GradientTransformation(
+        lambda params: averaged.init(measure_as_float(params)), averaged.update
+    )
+    return chain(stateless(lambda updates, _: measure_as_float(updates)), sized)
