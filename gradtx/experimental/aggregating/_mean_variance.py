@@ -120,10 +120,11 @@ def get_per_element_mean_and_sum_sq_diff_grads(
         batch_mean, batch_sum_sq = _batch_mean_and_sum_sq_diff(per_elt, axis)
         delta = jax.tree.map(jnp.subtract, batch_mean, state.mean_grads)
         mean = jax.tree.map(lambda m, d: m + d / k, state.mean_grads, delta)
-        weight = state.micro_step * n / k
-        sum_sq = jax.tree.map(
-            lambda s, b, d: s + b + d**2 * weight, state.sum_sq_diff_grads, batch_sum_sq, delta
-        )
+        def merge(s, b, d):  # the weight (k - 1) n / k in the sums' dtype, not float32
+            weight = (state.micro_step * n).astype(d.dtype) / k.astype(d.dtype)
+            return s + b + d**2 * weight
+
+        sum_sq = jax.tree.map(merge, state.sum_sq_diff_grads, batch_sum_sq, delta)
         out = (mean, {"sum_sq_diff_grads": sum_sq, "sample_size": n * k})
         reset = PerElementMeanAndSumSqDiffGradsState(
             zero_count(), jnp.asarray(True), tree_zeros_like(mean), tree_zeros_like(sum_sq)
@@ -156,6 +157,10 @@ def track_per_element_mean_and_variance_with_ema(
     Update rule (N = sample_size):
         m_t = (1 - ema_decay) * g_t + ema_decay * m_{t-1}
         v_t = (1 - ema_decay) * S_t / (N - 1) + ema_decay * v_{t-1}
+
+    The division by ``N - 1`` is done in the sums' dtype (optax divides by the
+    int32 sample size in float32, which rounds float64 variances; it also weighs
+    merged microbatches in float32).
 
     Returns:
         The transformation; its state is ``PerElementMeanAndVarianceEMAState``.
