@@ -27,12 +27,17 @@ class MultiNormalDiagFromLogScale:
     def sample(self, shape: Sequence[int], key: jax.Array) -> jax.Array:
         """``len(shape)`` leading sample axes over the parameter shape: ``loc + scale * z``."""
         z = jax.random.normal(key, (*tuple(shape), *self._param_shape))
-        return z * self._scale + self._mean
+        return z * jnp.broadcast_to(self._scale, z.shape) + jnp.broadcast_to(self._mean, z.shape)
 
     def log_prob(self, x: ArrayLike) -> jax.Array:
         """The log density of ``x``, summed over the parameter axes."""
-        z = (jnp.asarray(x) - self._mean) / self._scale
-        per_coord = -0.5 * z * z - self._log_scale - 0.5 * math.log(2 * math.pi)
+        x = jnp.asarray(x)
+
+        def like_x(a):
+            return jnp.broadcast_to(a, x.shape)
+
+        z = (x - like_x(self._mean)) / like_x(self._scale)
+        per_coord = -0.5 * z * z - like_x(self._log_scale) - 0.5 * math.log(2 * math.pi)
         axes = tuple(range(-len(self._param_shape), 0))
         return jnp.sum(per_coord, axis=axes)
 
