@@ -294,13 +294,16 @@ from gradtx.transforms._measurements import monitor as monitor
 from gradtx.transforms._measurements import snapshot as snapshot
 from gradtx.transforms._scaling import ScaleState as ScaleState
 from gradtx.transforms._scaling import normalize_by_update_norm as normalize_by_update_norm
-from gradtx.tree_utils._moments import tree_bias_correction as bias_correction
-from gradtx.tree_utils._moments import tree_update_infinity_moment as update_infinity_moment
-from gradtx.tree_utils._moments import tree_update_moment as update_moment
-from gradtx.tree_utils._moments import (
+
+# optax's top-level names for the tree_utils moment helpers (the same objects)
+from gradtx.tree_utils._moments import tree_bias_correction as bias_correction  # noqa: F401
+from gradtx.tree_utils._moments import tree_update_infinity_moment as update_infinity_moment  # noqa: F401
+from gradtx.tree_utils._moments import tree_update_moment as update_moment  # noqa: F401
+from gradtx.tree_utils._moments import (  # noqa: F401
     tree_update_moment_per_elem_norm as update_moment_per_elem_norm,
 )
 from gradtx.tree_utils._state import tree_map_params as tree_map_params
+from gradtx.microbatching._microbatching import microbatch as microbatch
 
 # Namespaces (as optax has them), importable as attributes of the top level
 from gradtx import assignment as assignment

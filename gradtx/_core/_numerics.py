@@ -113,7 +113,9 @@ def safe_norm(
     stand_in = jnp.where(small, jnp.ones_like(x), x)
     if not keepdims:
         small = jnp.squeeze(small, axis=axis)
-    return jnp.where(small, min_norm, jnp.linalg.norm(stand_in, ord=ord, axis=axis, keepdims=keepdims))
+    return jnp.where(
+        small, min_norm, jnp.linalg.norm(stand_in, ord=ord, axis=axis, keepdims=keepdims)
+    )
 
 
 def safe_root_mean_squares(x: ArrayLike, min_rms: ArrayLike) -> jax.Array:

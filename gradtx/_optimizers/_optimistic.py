@@ -157,7 +157,9 @@ def optimistic_adam_v2(
     """
     check_learning_rate("optimistic_adam_v2", learning_rate)
     return chain(
-        scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype, nesterov=nesterov),
+        scale_by_adam(
+            b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype, nesterov=nesterov
+        ),
         scale_by_optimistic_gradient(alpha=alpha, beta=beta),
         scale_by_learning_rate(learning_rate),
     )
@@ -218,7 +220,9 @@ def optimistic_adam(
     if optimism is None:
         optimism = learning_rate
     return chain(
-        scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype, nesterov=nesterov),
+        scale_by_adam(
+            b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype, nesterov=nesterov
+        ),
         scale_by_optimistic_gradient(alpha=learning_rate, beta=optimism),
         scale_by_learning_rate(1.0),
     )

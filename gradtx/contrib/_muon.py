@@ -504,6 +504,7 @@ def muon(
         adam_weight_decay,
         nesterov=nesterov,
     )
+
     def labels(params):
         return jax.tree.map(lambda m: "muon" if m else "adam", is_muon(params))
 

@@ -81,9 +81,7 @@ def _leafwise(init, update, finalize, aggregate) -> Accumulator:
 
 def _builtin(kind: AccumulationType, num_microbatches: int) -> Accumulator:
     if kind is AccumulationType.SUM:
-        return _leafwise(
-            _zeros, lambda c, v, _: c + v, lambda c: c, lambda v: jnp.sum(v, axis=0)
-        )
+        return _leafwise(_zeros, lambda c, v, _: c + v, lambda c: c, lambda v: jnp.sum(v, axis=0))
     if num_microbatches <= 0:
         raise ValueError(
             f"gradtx.microbatching: num_microbatches must be positive; got {num_microbatches}."
@@ -213,9 +211,7 @@ def microbatch(
 
     def wrapped(*args, **kwargs):
         batch = [args[i] for i in argnums] + [kwargs[k] for k in argnames]
-        sizes = {
-            jnp.shape(x)[ax] for ax, tree in zip(axes, batch) for x in jax.tree.leaves(tree)
-        }
+        sizes = {jnp.shape(x)[ax] for ax, tree in zip(axes, batch) for x in jax.tree.leaves(tree)}
         if len(sizes) != 1:
             raise ValueError(
                 f"gradtx.microbatching.microbatch: the batch arguments must have one batch "

@@ -69,7 +69,9 @@ class MonitorState(NamedTuple):
     measure_states: tuple[Any, ...]
 
 
-def monitor(measures: dict[str, GradientTransformation | Callable[[Any], Any]]) -> GradientTransformation:
+def monitor(
+    measures: dict[str, GradientTransformation | Callable[[Any], Any]],
+) -> GradientTransformation:
     """Record several measurements of the updates, stateful ones included; pass the updates on.
 
     Each measure is either a function ``measure(updates)`` or a transformation

@@ -33,7 +33,9 @@ from gradtx.tree_utils._reductions import tree_sum_of_squares as sum_of_squares
 from gradtx.tree_utils._random import tree_unwrap_random_key_data as unwrap_random_key_data
 from gradtx.tree_utils._moments import tree_update_infinity_moment as update_infinity_moment
 from gradtx.tree_utils._moments import tree_update_moment as update_moment
-from gradtx.tree_utils._moments import tree_update_moment_per_elem_norm as update_moment_per_elem_norm
+from gradtx.tree_utils._moments import (
+    tree_update_moment_per_elem_norm as update_moment_per_elem_norm,
+)
 from gradtx.tree_utils._reductions import tree_vdot as vdot
 from gradtx.tree_utils._arithmetic import tree_where as where
 from gradtx.tree_utils._construct import tree_zeros_like as zeros_like

@@ -32,9 +32,7 @@ def tree_full_like(tree: Any, fill_value: ArrayLike, dtype: DTypeLike | None = N
         >>> gradtx.tree_utils.tree_full_like({"a": jnp.zeros(2)}, 3.0)
         {'a': Array([3., 3.], dtype=float32)}
     """
-    return jax.tree.map(
-        lambda x: jnp.full(jnp.shape(x), fill_value, dtype or _leaf_dtype(x)), tree
-    )
+    return jax.tree.map(lambda x: jnp.full(jnp.shape(x), fill_value, dtype or _leaf_dtype(x)), tree)
 
 
 def tree_zeros_like(tree: Any, dtype: DTypeLike | None = None) -> Any:

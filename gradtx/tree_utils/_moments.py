@@ -69,7 +69,9 @@ def tree_update_moment_per_elem_norm(
     return _ema_map(lambda g, m: (1 - decay) * power(g) + decay * m, updates, moments)
 
 
-def tree_update_infinity_moment(updates: Any, moments: Any, decay: ArrayLike, eps: ArrayLike) -> Any:
+def tree_update_infinity_moment(
+    updates: Any, moments: Any, decay: ArrayLike, eps: ArrayLike
+) -> Any:
     """The exponentially weighted infinity norm (Adamax's ``u``), leafwise.
 
     Update rule:

@@ -121,7 +121,9 @@ def tree_sum_of_squares(tree: Any) -> jax.Array:
     leaves = jax.tree.leaves(tree)
     if not leaves:
         return jnp.zeros((), jnp.float32)
-    acc = functools.reduce(jnp.promote_types, [accumulation_dtype(jnp.result_type(x)) for x in leaves])
+    acc = functools.reduce(
+        jnp.promote_types, [accumulation_dtype(jnp.result_type(x)) for x in leaves]
+    )
 
     def leaf_sum(x):
         x = jnp.asarray(x)
@@ -193,6 +195,8 @@ def tree_allclose(
         True
     """
     results = jax.tree.leaves(
-        jax.tree.map(lambda x, y: jnp.allclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan), a, b)
+        jax.tree.map(
+            lambda x, y: jnp.allclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan), a, b
+        )
     )
     return functools.reduce(operator.and_, results, True)

@@ -19,8 +19,12 @@ import gradtx as gx
 def test_safe_norm_and_rms_match_optax_with_finite_gradients():
     x = jnp.asarray(np.random.default_rng(0).normal(size=(3, 4)))
     for kw in (dict(), dict(axis=1), dict(axis=0, keepdims=True), dict(ord=1, axis=1)):
-        np.testing.assert_allclose(gx.safe_norm(x, 0.5, **kw), optax.safe_norm(x, 0.5, **kw), rtol=1e-12)
-    np.testing.assert_allclose(gx.safe_root_mean_squares(x, 0.1), optax.safe_root_mean_squares(x, 0.1))
+        np.testing.assert_allclose(
+            gx.safe_norm(x, 0.5, **kw), optax.safe_norm(x, 0.5, **kw), rtol=1e-12
+        )
+    np.testing.assert_allclose(
+        gx.safe_root_mean_squares(x, 0.1), optax.safe_root_mean_squares(x, 0.1)
+    )
     g = jax.grad(lambda v: gx.safe_norm(v, 1e-3))(jnp.zeros(3))
     assert np.all(np.isfinite(g)) and np.all(g == 0)
     g = jax.grad(lambda v: gx.safe_root_mean_squares(v, 1e-3))(jnp.zeros(3))

@@ -29,8 +29,12 @@ def _leaves_close(a, b):
 @pytest.mark.parametrize("kind", ["SUM", "MEAN", "RUNNING_MEAN"])
 def test_micro_grad_matches_optax_and_numpy(size, kind):
     kw = dict(batch_argnums=(1, 2), microbatch_size=size, transform_fn=lambda g: (g, g**2))
-    ours = mb.micro_grad(_loss, accumulator=getattr(mb.AccumulationType, kind), metrics_fn=jnp.linalg.norm, **kw)(W, X, Y)
-    theirs = omb.micro_grad(_loss, accumulator=getattr(omb.AccumulationType, kind), metrics_fn=jnp.linalg.norm, **kw)(W, X, Y)
+    ours = mb.micro_grad(
+        _loss, accumulator=getattr(mb.AccumulationType, kind), metrics_fn=jnp.linalg.norm, **kw
+    )(W, X, Y)
+    theirs = omb.micro_grad(
+        _loss, accumulator=getattr(omb.AccumulationType, kind), metrics_fn=jnp.linalg.norm, **kw
+    )(W, X, Y)
     _leaves_close(ours, theirs)
     per_example = (np.asarray(X) @ np.asarray(W) - np.asarray(Y))[:, None] * np.asarray(X)
     reduce = np.sum if kind == "SUM" else np.mean
@@ -47,9 +51,7 @@ def test_microbatch_and_micro_vmap_match_optax():
     np.testing.assert_allclose(
         mb.micro_vmap(lambda x: x * 2, microbatch_size=4)(jnp.arange(8.0)), 2 * np.arange(8.0)
     )
-    _leaves_close(
-        mb.reshape_batch_axis(X, 4, 0), omb.reshape_batch_axis(X, 4, 0)
-    )
+    _leaves_close(mb.reshape_batch_axis(X, 4, 0), omb.reshape_batch_axis(X, 4, 0))
 
 
 def test_num_real_microbatches_stops_early():

@@ -45,7 +45,10 @@ def _quiet(make):
 
 
 PAIRS = [
-    ("scale_by_optimistic_gradient", lambda m: m.chain(m.scale_by_optimistic_gradient(0.7, 0.4), m.scale(-0.02))),
+    (
+        "scale_by_optimistic_gradient",
+        lambda m: m.chain(m.scale_by_optimistic_gradient(0.7, 0.4), m.scale(-0.02)),
+    ),
     ("optimistic_gradient_descent", lambda m: m.optimistic_gradient_descent(0.02, 1.0, 0.5)),
     ("optimistic_adam_v2", lambda m: m.optimistic_adam_v2(0.01, alpha=1.0, beta=0.5)),
     ("optimistic_adam_v2_no_nesterov", lambda m: m.optimistic_adam_v2(0.01, nesterov=False)),
@@ -53,10 +56,14 @@ PAIRS = [
     (
         "scale_by_distance_over_gradients",
         lambda m: m.chain(
-            m.scale_by_distance_over_gradients(reps_rel=1e-2, param_dtype=jnp.float64), m.scale(-1.0)
+            m.scale_by_distance_over_gradients(reps_rel=1e-2, param_dtype=jnp.float64),
+            m.scale(-1.0),
         ),
     ),
-    ("normalize_by_update_norm", lambda m: m.chain(m.normalize_by_update_norm(0.05), m.scale(-1.0))),
+    (
+        "normalize_by_update_norm",
+        lambda m: m.chain(m.normalize_by_update_norm(0.05), m.scale(-1.0)),
+    ),
 ]
 
 

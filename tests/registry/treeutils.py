@@ -12,6 +12,7 @@ def _optimistic_adam():
         warnings.simplefilter("ignore", DeprecationWarning)
         return gx.optimistic_adam(0.01)
 
+
 ENTRIES = [
     Entry("snapshot", lambda: gx.chain(gx.snapshot("norm", gx.tree.norm), gx.scale(-0.1))),
     Entry(

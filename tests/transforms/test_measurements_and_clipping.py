@@ -66,13 +66,18 @@ def test_monitor_and_snapshot_reject_bad_arguments():
 @pytest.mark.parametrize("clip", [0.0, 0.7, 2.0, np.inf])
 def test_per_example_global_norm_clip_matches_optax(clip):
     rng = np.random.default_rng(0)
-    grads = {"w": jnp.asarray(rng.normal(size=(5, 3, 2))), "b": jnp.asarray(rng.normal(size=(5, 2)))}
+    grads = {
+        "w": jnp.asarray(rng.normal(size=(5, 3, 2))),
+        "b": jnp.asarray(rng.normal(size=(5, 2))),
+    }
     ours = gx.per_example_global_norm_clip(grads, clip)
     theirs = optax.per_example_global_norm_clip(grads, clip)
     for a, b in zip(jax.tree.leaves(ours), jax.tree.leaves(theirs)):
         np.testing.assert_allclose(a, b, rtol=1e-12)
     # float64 NumPy transcription of the rule
-    flat = np.concatenate([np.asarray(grads["b"]).reshape(5, -1), np.asarray(grads["w"]).reshape(5, -1)], 1)
+    flat = np.concatenate(
+        [np.asarray(grads["b"]).reshape(5, -1), np.asarray(grads["w"]).reshape(5, -1)], 1
+    )
     norms = np.linalg.norm(flat, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         s = np.nan_to_num(np.minimum(clip / norms, 1.0), nan=1.0)

@@ -80,7 +80,9 @@ def test_bf16_norm_accumulates_in_float32():
     norm = tu.tree_norm(x)
     assert norm.dtype == jnp.float32
     np.testing.assert_allclose(float(norm), expected, rtol=1e-6)
-    assert gx.global_norm(x) == norm and float(tu.tree_sum_of_squares(x)) == pytest.approx(expected**2)
+    assert gx.global_norm(x) == norm and float(tu.tree_sum_of_squares(x)) == pytest.approx(
+        expected**2
+    )
     assert tu.tree_norm({"w": jnp.ones(3, jnp.float64)}).dtype == jnp.float64
 
 
@@ -104,10 +106,17 @@ def test_tree_map_params_matches_optax():
     specs = {"w": "model", "b": None}
     for make in (lambda m: m.adam(1e-3), lambda m: m.sgd(0.1, momentum=0.9)):
         ours = tu.tree_map_params(
-            make(gx), lambda _, s: s, make(gx).init(params), specs, transform_non_params=lambda _: "x"
+            make(gx),
+            lambda _, s: s,
+            make(gx).init(params),
+            specs,
+            transform_non_params=lambda _: "x",
         )
         theirs = optax.tree_utils.tree_map_params(
-            make(optax), lambda _, s: s, make(optax).init(params), specs,
+            make(optax),
+            lambda _, s: s,
+            make(optax).init(params),
+            specs,
             transform_non_params=lambda _: "x",
         )
         assert jax.tree.leaves(ours) == jax.tree.leaves(theirs)
@@ -142,7 +151,9 @@ def test_short_names_are_the_same_objects():
             continue
         assert getattr(gx.tree, name) is getattr(tu, f"tree_{name}"), name
     assert gx.tree.add is gx.tree_utils.tree_add
-    assert gx.update_moment is tu.tree_update_moment and gx.bias_correction is tu.tree_bias_correction
+    assert (
+        gx.update_moment is tu.tree_update_moment and gx.bias_correction is tu.tree_bias_correction
+    )
     assert gx.tree_map_params is tu.tree_map_params
 
 

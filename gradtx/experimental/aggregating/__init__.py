@@ -22,13 +22,17 @@ from gradtx.experimental.aggregating._mean_variance import (
 from gradtx.experimental.aggregating._mean_variance import (
     track_per_element_mean_and_variance_with_ema as track_per_element_mean_and_variance_with_ema,
 )
-from gradtx.experimental.aggregating._process import AccumulateAvgUpdatesState as AccumulateAvgUpdatesState
+from gradtx.experimental.aggregating._process import (
+    AccumulateAvgUpdatesState as AccumulateAvgUpdatesState,
+)
 from gradtx.experimental.aggregating._process import AggregatedUpdates as AggregatedUpdates
 from gradtx.experimental.aggregating._process import Aggregator as Aggregator
 from gradtx.experimental.aggregating._process import AggregatorUpdateFn as AggregatorUpdateFn
 from gradtx.experimental.aggregating._process import MaybeAxis as MaybeAxis
 from gradtx.experimental.aggregating._process import PerElementUpdates as PerElementUpdates
-from gradtx.experimental.aggregating._process import accumulate_avg_updates as accumulate_avg_updates
+from gradtx.experimental.aggregating._process import (
+    accumulate_avg_updates as accumulate_avg_updates,
+)
 from gradtx.experimental.aggregating._process import (
     average_incrementally_updates as average_incrementally_updates,
 )

@@ -120,6 +120,7 @@ def get_per_element_mean_and_sum_sq_diff_grads(
         batch_mean, batch_sum_sq = _batch_mean_and_sum_sq_diff(per_elt, axis)
         delta = jax.tree.map(jnp.subtract, batch_mean, state.mean_grads)
         mean = jax.tree.map(lambda m, d: m + d / k, state.mean_grads, delta)
+
         def merge(s, b, d):  # the weight (k - 1) n / k in the sums' dtype, not float32
             weight = (state.micro_step * n).astype(d.dtype) / k.astype(d.dtype)
             return s + b + d**2 * weight
@@ -192,7 +193,9 @@ def track_per_element_mean_and_variance_with_ema(
 
         mean = jax.tree.map(blend, updates, state.mean_grads_ema)
         variance = jax.tree.map(
-            lambda s, v: blend(s / (sample_size - 1), v), sum_sq_diff_grads, state.variance_grads_ema
+            lambda s, v: blend(s / (sample_size - 1), v),
+            sum_sq_diff_grads,
+            state.variance_grads_ema,
         )
         return updates, state._replace(
             count=safe_increment(state.count), mean_grads_ema=mean, variance_grads_ema=variance

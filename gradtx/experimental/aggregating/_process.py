@@ -160,7 +160,11 @@ def accumulate_avg_updates(accumulation_steps: int) -> GradientTransformation:
         >>> tx.update(jnp.array([3.0]), s)[0]
         Array([2.], dtype=float32)
     """
-    if isinstance(accumulation_steps, bool) or not isinstance(accumulation_steps, int) or accumulation_steps < 1:
+    if (
+        isinstance(accumulation_steps, bool)
+        or not isinstance(accumulation_steps, int)
+        or accumulation_steps < 1
+    ):
         raise ValueError(
             f"gradtx.experimental.aggregating.accumulate_avg_updates(accumulation_steps="
             f"{accumulation_steps!r}): accumulation_steps must be an int >= 1."
@@ -206,5 +210,7 @@ def average_incrementally_updates(
     """
     if per_elt_axis is None:
         return accumulate_avg_updates(accumulation_steps)
-    both = chain(average_per_element_updates(per_elt_axis), accumulate_avg_updates(accumulation_steps))
+    both = chain(
+        average_per_element_updates(per_elt_axis), accumulate_avg_updates(accumulation_steps)
+    )
     return Aggregator(both.init, both.update)
