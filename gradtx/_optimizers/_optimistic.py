@@ -118,6 +118,17 @@ def optimistic_gradient_descent(
     )
 
 
+def _adam_then_optimism(b1, b2, eps, eps_root, mu_dtype, nesterov, alpha, beta, last):
+    """Adam's direction, then the optimistic correction, then ``last``."""
+    return chain(
+        scale_by_adam(
+            b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype, nesterov=nesterov
+        ),
+        scale_by_optimistic_gradient(alpha=alpha, beta=beta),
+        last,
+    )
+
+
 def optimistic_adam_v2(
     learning_rate: ScalarOrSchedule,
     *,
@@ -156,11 +167,15 @@ def optimistic_adam_v2(
         >>> state = opt.init(jnp.zeros(2))
     """
     check_learning_rate("optimistic_adam_v2", learning_rate)
-    return chain(
-        scale_by_adam(
-            b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype, nesterov=nesterov
-        ),
-        scale_by_optimistic_gradient(alpha=alpha, beta=beta),
+    return _adam_then_optimism(
+        b1,
+        b2,
+        eps,
+        eps_root,
+        mu_dtype,
+        nesterov,
+        alpha,
+        beta,
         scale_by_learning_rate(learning_rate),
     )
 
@@ -219,10 +234,15 @@ def optimistic_adam(
     check_learning_rate("optimistic_adam", learning_rate)
     if optimism is None:
         optimism = learning_rate
-    return chain(
-        scale_by_adam(
-            b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype, nesterov=nesterov
-        ),
-        scale_by_optimistic_gradient(alpha=learning_rate, beta=optimism),
+    # The learning rate sits inside the correction; the last stage only flips the sign.
+    return _adam_then_optimism(
+        b1,
+        b2,
+        eps,
+        eps_root,
+        mu_dtype,
+        nesterov,
+        learning_rate,
+        optimism,
         scale_by_learning_rate(1.0),
     )
