@@ -71,10 +71,10 @@ from gradtx.transforms._weight_decay import add_decayed_weights as add_decayed_w
 from gradtx.transforms._masking import masked as masked
 
 # AdaGrad, RMSProp, Adadelta, Rprop, ASGD
-from gradtx._optimizers._adadelta import ScaleByAdadeltaState as ScaleByAdadeltaState
+from gradtx._optimizers._adadelta import ScaleByAdaDeltaState as ScaleByAdaDeltaState
 from gradtx._optimizers._rmsprop import ScaleByRmsState as ScaleByRmsState
 from gradtx._optimizers._adagrad import ScaleByRssState as ScaleByRssState
-from gradtx._optimizers._rmsprop import ScaleByStddevState as ScaleByStddevState
+from gradtx._optimizers._rmsprop import ScaleByRStdDevState as ScaleByRStdDevState
 from gradtx._optimizers._adadelta import adadelta as adadelta
 from gradtx._optimizers._adagrad import adagrad as adagrad
 from gradtx._optimizers._rmsprop import rmsprop as rmsprop
@@ -340,10 +340,64 @@ from gradtx._optimizers._accelerated import (
 # Scale-out: sharded optimizer state (gradtx additions)
 from gradtx.transforms._sharding import shard_state_over as shard_state_over
 
+# optax drop-in, name for name (tree_utils, transforms, microbatching and top-level helpers)
+from gradtx._core._contract import TransformUpdateExtraArgsFn as TransformUpdateExtraArgsFn
+from gradtx._core._contract import init_empty_state as init_empty_state
+from gradtx._core._distributions import multi_normal as multi_normal
+from gradtx._core._gradient_scaling import scale_gradient as scale_gradient
+from gradtx._core._matrix_root import matrix_inverse_pth_root as matrix_inverse_pth_root
+from gradtx._core._nnls import nnls as nnls
+from gradtx._core._numerics import safe_norm as safe_norm
+from gradtx._core._numerics import safe_root_mean_squares as safe_root_mean_squares
+from gradtx._core._param_updates import incremental_update as incremental_update
+from gradtx._core._param_updates import periodic_update as periodic_update
+from gradtx._optimizers._distance_over_gradients import (
+    ScaleByDistanceOverGradientsState as ScaleByDistanceOverGradientsState,
+)
+from gradtx._optimizers._distance_over_gradients import (
+    scale_by_distance_over_gradients as scale_by_distance_over_gradients,
+)
+from gradtx._optimizers._optimistic import (
+    ScaleByOptimisticGradientState as ScaleByOptimisticGradientState,
+)
+from gradtx._optimizers._optimistic import optimistic_adam as optimistic_adam
+from gradtx._optimizers._optimistic import optimistic_adam_v2 as optimistic_adam_v2
+from gradtx._optimizers._optimistic import (
+    optimistic_gradient_descent as optimistic_gradient_descent,
+)
+from gradtx._optimizers._optimistic import (
+    scale_by_optimistic_gradient as scale_by_optimistic_gradient,
+)
+from gradtx.transforms._clipping import ClipByGlobalNormState as ClipByGlobalNormState
+from gradtx.transforms._clipping import ClipState as ClipState
+from gradtx.transforms._clipping import (
+    per_example_global_norm_clip as per_example_global_norm_clip,
+)
+from gradtx.transforms._clipping import per_example_layer_norm_clip as per_example_layer_norm_clip
+from gradtx.transforms._masking import MaskOrFn as MaskOrFn
+from gradtx.transforms._measurements import MonitorState as MonitorState
+from gradtx.transforms._measurements import SnapshotState as SnapshotState
+from gradtx.transforms._measurements import measure_with_ema as measure_with_ema
+from gradtx.transforms._measurements import monitor as monitor
+from gradtx.transforms._measurements import snapshot as snapshot
+from gradtx.transforms._scaling import ScaleState as ScaleState
+from gradtx.transforms._scaling import normalize_by_update_norm as normalize_by_update_norm
+
+# optax's top-level names for the tree_utils moment helpers (the same objects)
+from gradtx.tree_utils._moments import tree_bias_correction as bias_correction  # noqa: F401
+from gradtx.tree_utils._moments import tree_update_infinity_moment as update_infinity_moment  # noqa: F401
+from gradtx.tree_utils._moments import tree_update_moment as update_moment  # noqa: F401
+from gradtx.tree_utils._moments import (  # noqa: F401
+    tree_update_moment_per_elem_norm as update_moment_per_elem_norm,
+)
+from gradtx.tree_utils._state import tree_map_params as tree_map_params
+from gradtx.microbatching._microbatching import microbatch as microbatch
+
 # Namespaces (as optax has them), importable as attributes of the top level
 from gradtx import assignment as assignment
 from gradtx import contrib as contrib
 from gradtx import curvature as curvature
+from gradtx import experimental as experimental
 from gradtx import losses as losses
 from gradtx import microbatching as microbatching
 from gradtx import perturbations as perturbations
@@ -357,3 +411,23 @@ from gradtx import tree as tree
 from gradtx import tree_utils as tree_utils
 
 __version__ = "0.1.0"
+
+# Old gradtx names of states that now carry optax's names; importing them warns.
+_DEPRECATED_ALIASES = {
+    "ScaleByAdadeltaState": "ScaleByAdaDeltaState",
+    "ScaleByStddevState": "ScaleByRStdDevState",
+}
+
+
+def __getattr__(name: str):
+    if name in _DEPRECATED_ALIASES:
+        import warnings
+
+        new = _DEPRECATED_ALIASES[name]
+        warnings.warn(
+            f"gradtx.{name} is deprecated; use gradtx.{new} (optax's name).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return globals()[new]
+    raise AttributeError(f"module 'gradtx' has no attribute {name!r}")

@@ -42,6 +42,10 @@ class TransformUpdateFn(Protocol):
     ) -> tuple[Updates, OptState]: ...
 
 
+# Every gradtx update accepts extra keyword arguments, so the two protocols are one.
+TransformUpdateExtraArgsFn = TransformUpdateFn
+
+
 class _TransformPair(NamedTuple):
     init: TransformInitFn
     update: TransformUpdateFn

@@ -82,7 +82,11 @@ def _is_dynamic_leaf(x) -> bool:
 
 # Exact types that are certainly concrete arrays (checked by ``type(x) in``, which
 # is several times cheaper than the isinstance chain of ``_is_dynamic_leaf``).
-_PLAIN_ARRAY_TYPES = frozenset({type(jnp.zeros(())), np.ndarray, float, int, complex})
+# Built on first use, not at import: creating an array initialises JAX's backend,
+# after which ``jax.config.update("jax_num_cpu_devices", ...)`` fails.
+@functools.cache
+def _plain_array_types() -> frozenset:
+    return frozenset({type(jnp.zeros(())), np.ndarray, float, int, complex})
 
 
 class EagerJit:
@@ -132,7 +136,8 @@ class EagerJit:
         if self._untraceable or not _EAGER_JIT["enabled"] or jax.config.jax_disable_jit:
             return fn(*args, **kwargs)
         leaves = jax.tree.leaves(args)
-        if not all(type(x) in _PLAIN_ARRAY_TYPES for x in leaves):  # common case: fast
+        plain = _plain_array_types()
+        if not all(type(x) in plain for x in leaves):  # common case: fast
             for leaf in leaves:
                 if isinstance(leaf, jax.core.Tracer) or not _is_dynamic_leaf(leaf):
                     return fn(*args, **kwargs)

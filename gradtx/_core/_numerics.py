@@ -1,11 +1,15 @@
-"""Memory-light second moments: Adafactor's factored RMS and SM3's covers."""
+"""Shared numerics: step counts, the moment update, dtype rules, safe norms."""
 
 from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
+# Re-exported for the optimizers, which import their shared numerics from here.
+from gradtx.tree_utils._moments import bias_correction_factor as bias_correction_factor
+from gradtx.tree_utils._moments import moment_update as moment_update
 from gradtx.tree_utils._tree_math import abs_sq, leaf_dtype
 
 
@@ -14,12 +18,39 @@ def real_dtype(dtype):
     return jnp.finfo(dtype).dtype if jnp.issubdtype(dtype, jnp.complexfloating) else dtype
 
 
-def safe_increment(count: jax.Array) -> jax.Array:
-    """``count + 1``, saturating at the largest value of ``count``'s integer dtype."""
+def safe_increment(count: ArrayLike) -> jax.Array:
+    """``count + 1``, saturating at the largest value of ``count``'s dtype.
+
+    Integer counts (signed or unsigned) stop at ``iinfo(dtype).max`` instead of
+    wrapping around to the minimum; float counts stop at ``finfo(dtype).max``
+    (a float32 count already stops growing at 2**24, where ``count + 1 == count``).
+
+    Args:
+        count: an integer or float scalar (or array) counter.
+
+    Returns:
+        The incremented counter, with ``count``'s dtype.
+
+    Raises:
+        ValueError: a count whose dtype is neither integer nor float.
+
+    Example:
+        >>> import gradtx, jax.numpy as jnp
+        >>> gradtx.safe_increment(jnp.asarray(2**31 - 1, jnp.int32))
+        Array(2147483647, dtype=int32)
+    """
     count = jnp.asarray(count)
-    max_value = jnp.iinfo(count.dtype).max
+    if jnp.issubdtype(count.dtype, jnp.integer):
+        max_value = jnp.iinfo(count.dtype).max
+    elif jnp.issubdtype(count.dtype, jnp.floating):
+        max_value = jnp.finfo(count.dtype).max
+    else:
+        raise ValueError(
+            f"gradtx.safe_increment: count must have an integer or float dtype; got {count.dtype}."
+        )
+    max_value = jnp.asarray(max_value, count.dtype)
     one = jnp.ones((), count.dtype)
-    return jnp.where(count < max_value, count + one, max_value).astype(count.dtype)
+    return jnp.where(count < max_value, count + one, max_value)
 
 
 safe_int32_increment = safe_increment
@@ -28,59 +59,6 @@ safe_int32_increment = safe_increment
 def zero_count() -> jax.Array:
     """The initial step count: an int32 zero scalar."""
     return jnp.zeros((), jnp.int32)
-
-
-def moment_update(moment: jax.Array, value: jax.Array, decay) -> jax.Array:
-    """One step of an exponential moving average, kept in the moment's dtype.
-
-    ``decay * moment + (1 - decay) * value``: the first and second moments of
-    Adam and its family, RMSProp's mean square, and every other EMA in gradtx
-    are this one rule, so a bfloat16 moment stays bfloat16 even when ``decay``
-    is a float32 array.
-    """
-    return ((1 - decay) * value + decay * moment).astype(moment.dtype)
-
-
-def update_moment(updates, moments, decay, order: int):
-    """EMA of ``g ** order``: ``decay * m + (1 - decay) * g ** order``, leafwise.
-
-    The result keeps each moment's dtype, so state dtypes never drift even when
-    ``decay`` is a float32 array and the moments are bfloat16.
-    """
-
-    def f(g, m):
-        if g is None:
-            return m
-        return moment_update(m, g**order, decay)
-
-    return jax.tree.map(f, updates, moments, is_leaf=lambda x: x is None)
-
-
-def update_moment_per_elem_norm(updates, moments, decay, order: int):
-    """EMA of ``|g| ** order`` (real even for complex g), keeping moment dtypes."""
-
-    def f(g, m):
-        if g is None:
-            return m
-        if order == 2:
-            p = abs_sq(g)
-        else:
-            p = jnp.sqrt(abs_sq(g)) ** order
-        return moment_update(m, p, decay)
-
-    return jax.tree.map(f, updates, moments, is_leaf=lambda x: x is None)
-
-
-def bias_correction_factor(decay, count: jax.Array) -> jax.Array:
-    """The scalar ``1 - decay ** count``, computed once per step."""
-    dtype = jnp.promote_types(jnp.asarray(decay).dtype, default_float_dtype())
-    return 1 - jnp.asarray(decay, dtype) ** count.astype(dtype)
-
-
-def bias_correction(moments, decay, count: jax.Array):
-    """Divide each moment by ``1 - decay ** count`` (scalar computed once)."""
-    c = bias_correction_factor(decay, count)
-    return jax.tree.map(lambda m: m / c.astype(m.dtype), moments)
 
 
 def canonicalize_dtype(dtype):
@@ -113,3 +91,55 @@ def widest_float_dtype(tree) -> np.dtype:
         if jnp.issubdtype(d, jnp.floating):
             dtype = jnp.promote_types(dtype, d)
     return canonicalize_dtype(dtype)
+
+
+def safe_norm(
+    x: ArrayLike,
+    min_norm: ArrayLike,
+    ord: int | float | str | None = None,  # noqa: A002
+    axis: None | tuple[int, ...] | int = None,
+    keepdims: bool = False,
+) -> jax.Array:
+    """``max(||x||, min_norm)``, with a finite gradient where ``||x||`` is 0.
+
+    The gradient of ``jnp.linalg.norm`` is NaN at 0. Here, wherever the norm is
+    at most ``min_norm`` the norm is computed of a stand-in array of ones (its
+    gradient is then 0 with respect to ``x``) and ``min_norm`` is returned.
+
+    Args:
+        x: the array.
+        min_norm: the floor of the result; >= 0.
+        ord, axis, keepdims: as ``jnp.linalg.norm``.
+
+    Returns:
+        The floored norm.
+
+    Example:
+        >>> import gradtx, jax, jax.numpy as jnp
+        >>> jax.grad(lambda x: gradtx.safe_norm(x, 0.0))(jnp.zeros(2))
+        Array([0., 0.], dtype=float32)
+    """
+    x = jnp.asarray(x)
+    norm = jnp.linalg.norm(x, ord=ord, axis=axis, keepdims=True)
+    small = norm <= min_norm
+    stand_in = jnp.where(small, jnp.ones_like(x), x)
+    if not keepdims:
+        small = jnp.squeeze(small, axis=axis)
+    return jnp.where(
+        small, min_norm, jnp.linalg.norm(stand_in, ord=ord, axis=axis, keepdims=keepdims)
+    )
+
+
+def safe_root_mean_squares(x: ArrayLike, min_rms: ArrayLike) -> jax.Array:
+    """``max(sqrt(mean(|x|^2)), min_rms)``, with a finite gradient where the RMS is 0.
+
+    Example:
+        >>> import gradtx, jax.numpy as jnp
+        >>> gradtx.safe_root_mean_squares(jnp.array([3.0, 4.0]), 1.0)
+        Array(3.535534, dtype=float32)
+    """
+    x = jnp.asarray(x)
+    rms = jnp.sqrt(jnp.mean(abs_sq(x)))
+    small = rms <= min_rms
+    stand_in = jnp.where(small, jnp.ones_like(x), x)
+    return jnp.where(small, min_rms, jnp.sqrt(jnp.mean(abs_sq(stand_in))))

@@ -8,20 +8,20 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._numerics import moment_update, safe_increment, zero_count
 from gradtx._core._validate import check_decay, check_nonnegative
 from gradtx.transforms._scaling import learning_rate_or_identity
 from gradtx.transforms._weight_decay import add_decayed_weights
-from gradtx.tree_utils._tree_math import abs_sq, tree_zeros_like, zip_map
+from gradtx.tree_utils._construct import tree_zeros_like
+from gradtx.tree_utils._moments import moment_update
+from gradtx.tree_utils._tree_math import abs_sq, zip_map
 
 
-class ScaleByAdadeltaState(NamedTuple):
-    """State of ``scale_by_adadelta``: count, EMA of squared gradients ``nu`` and of
-    squared steps ``nu_delta``."""
+class ScaleByAdaDeltaState(NamedTuple):
+    """State of ``scale_by_adadelta`` (optax's name and fields): the EMA of squared
+    gradients ``e_g`` and of squared steps ``e_x``."""
 
-    count: jax.Array
-    nu: object
-    nu_delta: object
+    e_g: object
+    e_x: object
 
 
 def scale_by_adadelta(
@@ -30,9 +30,9 @@ def scale_by_adadelta(
     """Scale by the ratio of RMS past steps to RMS past gradients (Adadelta).
 
     Update rule:
-        nu_t       = rho * nu_{t-1} + (1 - rho) * g_t^2
-        u_t        = sqrt(nu_delta_{t-1} + eps) / sqrt(nu_t + eps) * g_t
-        nu_delta_t = rho * nu_delta_{t-1} + (1 - rho) * u_t^2
+        e_g_t = rho * e_g_{t-1} + (1 - rho) * g_t^2
+        u_t   = sqrt(e_x_{t-1} + eps) / sqrt(e_g_t + eps) * g_t
+        e_x_t = rho * e_x_{t-1} + (1 - rho) * u_t^2
 
     The ratio has the units of the params, so no learning rate is needed in
     principle. Memory: two buffers.
@@ -42,7 +42,7 @@ def scale_by_adadelta(
         eps: > 0 in practice; with eps = 0 the first step is 0.
 
     Returns:
-        The transformation; its state is ``ScaleByAdadeltaState``.
+        The transformation; its state is ``ScaleByAdaDeltaState``.
 
     References:
         Zeiler, ADADELTA: An Adaptive Learning Rate Method, 2012, Algorithm 1.
@@ -51,9 +51,7 @@ def scale_by_adadelta(
     check_nonnegative("scale_by_adadelta", "eps", eps)
 
     def init(params):
-        return ScaleByAdadeltaState(
-            count=zero_count(), nu=tree_zeros_like(params), nu_delta=tree_zeros_like(params)
-        )
+        return ScaleByAdaDeltaState(e_g=tree_zeros_like(params), e_x=tree_zeros_like(params))
 
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
@@ -64,17 +62,10 @@ def scale_by_adadelta(
             new_d = moment_update(d, abs_sq(u), rho)
             return u.astype(g.dtype), new_n, new_d
 
-        updates, nu, nu_delta = zip_map(
-            "gradtx.scale_by_adadelta",
-            leaf,
-            3,
-            updates=updates,
-            nu=state.nu,
-            nu_delta=state.nu_delta,
+        updates, e_g, e_x = zip_map(
+            "gradtx.scale_by_adadelta", leaf, 3, updates=updates, e_g=state.e_g, e_x=state.e_x
         )
-        return updates, ScaleByAdadeltaState(
-            count=safe_increment(state.count), nu=nu, nu_delta=nu_delta
-        )
+        return updates, ScaleByAdaDeltaState(e_g=e_g, e_x=e_x)
 
     return GradientTransformation(init, update)
 

@@ -193,7 +193,7 @@ def scale_by_factored_rms(
 def _adafactor_momentum(momentum, dtype) -> GradientTransformation:
     """``ema(momentum, debias=False)``, or a pass-through with the same state type.
 
-    Without momentum, ``mu`` holds one-element placeholders, so adafactor's state
+    Without momentum, ``ema`` holds one-element placeholders, so adafactor's state
     structure does not depend on whether momentum is on.
     """
     if momentum is not None:
@@ -201,12 +201,12 @@ def _adafactor_momentum(momentum, dtype) -> GradientTransformation:
 
     def init(params):
         return EmaState(
-            count=zero_count(), mu=jax.tree.map(lambda p: jnp.zeros((1,), dtype), params)
+            count=zero_count(), ema=jax.tree.map(lambda p: jnp.zeros((1,), dtype), params)
         )
 
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
-        return updates, EmaState(count=safe_increment(state.count), mu=state.mu)
+        return updates, EmaState(count=safe_increment(state.count), ema=state.ema)
 
     return GradientTransformation(init, update)
 

@@ -14,7 +14,8 @@ from gradtx._optimizers._weight_decay import (
     as_scalar,
     with_weight_decay,
 )
-from gradtx.tree_utils._tree_math import abs_sq, tree_full_like, zip_map
+from gradtx.tree_utils._construct import tree_full_like
+from gradtx.tree_utils._tree_math import abs_sq, zip_map
 
 
 class ScaleByRssState(NamedTuple):

@@ -8,13 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._numerics import (
-    bias_correction_factor,
-    canonicalize_dtype,
-    moment_update,
-    safe_increment,
-    zero_count,
-)
+from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
 from gradtx._core._validate import (
     check_decay,
     check_dtype,
@@ -24,7 +18,9 @@ from gradtx._core._validate import (
 from gradtx._optimizers._weight_decay import check_weight_decay, with_weight_decay
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
-from gradtx.tree_utils._tree_math import abs_sq, tree_zeros_like, zip_map
+from gradtx.tree_utils._construct import tree_zeros_like
+from gradtx.tree_utils._moments import bias_correction_factor, moment_update
+from gradtx.tree_utils._tree_math import abs_sq, zip_map
 
 
 def check_adam_args(fn, b1, b2, eps, eps_root=0.0, mu_dtype=None, nu_dtype=None):

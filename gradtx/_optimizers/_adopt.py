@@ -21,7 +21,8 @@ from gradtx._core._numerics import (
 from gradtx._core._validate import check_learning_rate
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
-from gradtx.tree_utils._tree_math import abs_sq, tree_zeros_like, zip_map
+from gradtx.tree_utils._construct import tree_zeros_like
+from gradtx.tree_utils._tree_math import abs_sq, zip_map
 
 # ----------------------------------------------------------------------------- ADOPT
 

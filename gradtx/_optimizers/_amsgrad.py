@@ -8,17 +8,13 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule
-from gradtx._core._numerics import (
-    bias_correction_factor,
-    canonicalize_dtype,
-    moment_update,
-    safe_increment,
-    zero_count,
-)
+from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
 from gradtx._core._validate import validates_through_parts
 from gradtx._optimizers._adam import check_adam_args
 from gradtx._optimizers._weight_decay import check_weight_decay, with_weight_decay
-from gradtx.tree_utils._tree_math import abs_sq, tree_zeros_like, zip_map
+from gradtx.tree_utils._construct import tree_zeros_like
+from gradtx.tree_utils._moments import bias_correction_factor, moment_update
+from gradtx.tree_utils._tree_math import abs_sq, zip_map
 
 
 class ScaleByAmsgradState(NamedTuple):

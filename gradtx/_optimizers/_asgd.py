@@ -12,7 +12,8 @@ from gradtx._core._lookup import find_unique_state
 from gradtx._core._numerics import default_float_dtype, safe_increment, zero_count
 from gradtx._core._validate import check_learning_rate, check_nonnegative, require_params
 from gradtx._optimizers._weight_decay import as_scalar
-from gradtx.tree_utils._tree_math import tree_zeros_like, zip_map
+from gradtx.tree_utils._construct import tree_zeros_like
+from gradtx.tree_utils._tree_math import zip_map
 
 
 class AsgdState(NamedTuple):

@@ -19,7 +19,8 @@ from gradtx._core._validate import (
 )
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
-from gradtx.tree_utils._tree_math import tree_zeros_like, zip_map
+from gradtx.tree_utils._construct import tree_zeros_like
+from gradtx.tree_utils._tree_math import zip_map
 
 
 class ScaleByLionState(NamedTuple):

@@ -9,10 +9,8 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
 from gradtx._core._numerics import (
-    bias_correction_factor,
     canonicalize_dtype,
     default_float_dtype,
-    moment_update,
     safe_increment,
     zero_count,
 )
@@ -26,7 +24,9 @@ from gradtx._optimizers._adam import adamw, scale_by_adam
 from gradtx._optimizers._weight_decay import check_weight_decay, with_weight_decay
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
-from gradtx.tree_utils._tree_math import abs_sq, tree_zeros_like, zip_map
+from gradtx.tree_utils._construct import tree_zeros_like
+from gradtx.tree_utils._moments import bias_correction_factor, moment_update
+from gradtx.tree_utils._tree_math import abs_sq, zip_map
 
 
 @validates_through_parts

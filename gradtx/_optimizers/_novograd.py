@@ -15,7 +15,8 @@ from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_coun
 from gradtx._core._validate import check_learning_rate, check_nonnegative, concrete_values
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
-from gradtx.tree_utils._tree_math import abs_sq, check_same_structure, leaf_dtype, tree_zeros_like
+from gradtx.tree_utils._construct import tree_zeros_like
+from gradtx.tree_utils._tree_math import abs_sq, check_same_structure, leaf_dtype
 
 # ----------------------------------------------------------------------------- NovoGrad
 

@@ -6,17 +6,13 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule
-from gradtx._core._numerics import (
-    bias_correction_factor,
-    default_float_dtype,
-    moment_update,
-    safe_increment,
-    zero_count,
-)
+from gradtx._core._numerics import default_float_dtype, safe_increment, zero_count
 from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative, check_range
 from gradtx._optimizers._adam import ScaleByAdamState
 from gradtx._optimizers._weight_decay import check_weight_decay, with_weight_decay
-from gradtx.tree_utils._tree_math import abs_sq, tree_zeros_like, zip_map
+from gradtx.tree_utils._construct import tree_zeros_like
+from gradtx.tree_utils._moments import bias_correction_factor, moment_update
+from gradtx.tree_utils._tree_math import abs_sq, zip_map
 
 
 def _check_bool(fn: str, name: str, value) -> None:

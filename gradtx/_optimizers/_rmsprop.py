@@ -8,12 +8,14 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, identity
-from gradtx._core._numerics import bias_correction_factor, moment_update, safe_increment, zero_count
+from gradtx._core._numerics import safe_increment, zero_count
 from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative
 from gradtx.transforms._momentum import trace
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
-from gradtx.tree_utils._tree_math import abs_sq, tree_full_like, tree_zeros_like, zip_map
+from gradtx.tree_utils._construct import tree_full_like, tree_zeros_like
+from gradtx.tree_utils._moments import bias_correction_factor, moment_update
+from gradtx.tree_utils._tree_math import abs_sq, zip_map
 
 
 class ScaleByRmsState(NamedTuple):
@@ -80,8 +82,11 @@ def scale_by_rms(
     return GradientTransformation(init, update)
 
 
-class ScaleByStddevState(NamedTuple):
-    """State of ``scale_by_stddev``: count, EMA of gradients ``mu`` and of squares ``nu``."""
+class ScaleByRStdDevState(NamedTuple):
+    """State of ``scale_by_stddev`` (optax's name): count, EMA of gradients ``mu`` and of
+    squares ``nu``. optax keeps ``count`` only with ``bias_correction=True``
+    (``ScaleByRStdDevWithCountState``); gradtx keeps it always, so the structure does
+    not depend on the flag."""
 
     count: jax.Array
     mu: object
@@ -107,7 +112,7 @@ def scale_by_stddev(
     Args: as ``scale_by_rms``.
 
     Returns:
-        The transformation; its state is ``ScaleByStddevState``.
+        The transformation; its state is ``ScaleByRStdDevState``.
 
     References:
         Graves, Generating Sequences With Recurrent Neural Networks, 2013, eq. 38-45.
@@ -117,7 +122,7 @@ def scale_by_stddev(
     check_nonnegative("scale_by_stddev", "initial_scale", initial_scale)
 
     def init(params):
-        return ScaleByStddevState(
+        return ScaleByRStdDevState(
             count=zero_count(),
             mu=tree_zeros_like(params),
             nu=tree_full_like(params, initial_scale),
@@ -141,7 +146,7 @@ def scale_by_stddev(
         updates, mu, nu = zip_map(
             "gradtx.scale_by_stddev", leaf, 3, updates=updates, mu=state.mu, nu=state.nu
         )
-        return updates, ScaleByStddevState(count=count, mu=mu, nu=nu)
+        return updates, ScaleByRStdDevState(count=count, mu=mu, nu=nu)
 
     return GradientTransformation(init, update)
 

@@ -11,7 +11,8 @@ from gradtx._core._contract import GradientTransformation, chain
 from gradtx._core._numerics import safe_increment, zero_count
 from gradtx._core._validate import check_learning_rate, check_range, concrete_values, format_value
 from gradtx.transforms._scaling import scale
-from gradtx.tree_utils._tree_math import tree_full_like, tree_zeros_like, zip_map
+from gradtx.tree_utils._construct import tree_full_like, tree_zeros_like
+from gradtx.tree_utils._tree_math import zip_map
 
 _DEFAULTS = {"eta_minus": 0.5, "eta_plus": 1.2, "min_step_size": 1e-6, "max_step_size": 50.0}
 

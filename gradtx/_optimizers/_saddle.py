@@ -20,7 +20,8 @@ from gradtx._core._validate import check_int, check_nonnegative
 from gradtx._optimizers._sgd import sgd
 from gradtx.curvature._eigen import hessian_eigenvalues
 from gradtx.curvature._inputs import as_key, inner_update_with_objective
-from gradtx.tree_utils._tree_math import global_norm_f32, tree_vdot, tree_where
+from gradtx.tree_utils._arithmetic import tree_where
+from gradtx.tree_utils._reductions import tree_norm, tree_vdot
 
 
 def uniform_ball_like(key: jax.Array, tree: Any, radius) -> Any:
@@ -29,7 +30,7 @@ def uniform_ball_like(key: jax.Array, tree: Any, radius) -> Any:
     n = sum(int(np.prod(jnp.shape(x))) for x in leaves)
     key_dir, key_rad, *keys = jax.random.split(key, len(leaves) + 2)
     dirs = [jax.random.normal(k, jnp.shape(x), jnp.float32) for k, x in zip(keys, leaves)]
-    norm = global_norm_f32(dirs)
+    norm = tree_norm(dirs)
     r = radius * jax.random.uniform(key_rad, (), jnp.float32) ** (1.0 / max(n, 1))
     del key_dir
     return treedef.unflatten(
@@ -125,7 +126,7 @@ def saddle_perturbation(
         )
 
     def update(updates, state, params=None, **extra_args):
-        kick = (global_norm_f32(updates) <= grad_threshold) & (
+        kick = (tree_norm(updates) <= grad_threshold) & (
             state.count - state.last_perturbation >= wait_steps
         )
         new_updates, inner_state = inner.update(updates, state.inner_state, params, **extra_args)
@@ -304,7 +305,7 @@ def negative_curvature_step(
         def skip(_):
             return state.min_eigenvalue, jax.tree.map(jnp.zeros_like, params)
 
-        small = global_norm_f32(updates) <= grad_threshold
+        small = tree_norm(updates) <= grad_threshold
         lam, v = lax.cond(small, smallest, skip, None)
         slope = tree_vdot(updates, jax.tree.map(lambda a, g: a.astype(g.dtype), v, updates))
         sign = jnp.where(slope > 0, -1.0, 1.0) * step_size

@@ -9,9 +9,10 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._numerics import moment_update, real_dtype, safe_increment, zero_count
+from gradtx._core._numerics import real_dtype, safe_increment, zero_count
 from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative, check_range
 from gradtx.transforms._scaling import scale_by_learning_rate
+from gradtx.tree_utils._moments import moment_update
 from gradtx.tree_utils._sharding import zeros_reduced_like
 from gradtx.tree_utils._tree_math import abs_sq, leaf_dtype, map_leaves_with_stats, zip_map
 

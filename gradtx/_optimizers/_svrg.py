@@ -11,7 +11,8 @@ from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, cha
 from gradtx._core._numerics import safe_increment, zero_count
 from gradtx._core._validate import check_int, check_learning_rate, require_params
 from gradtx.transforms._scaling import scale_by_learning_rate
-from gradtx.tree_utils._tree_math import tree_cast_like, zip_map
+from gradtx.tree_utils._construct import tree_cast_like
+from gradtx.tree_utils._tree_math import zip_map
 
 
 class ScaleBySvrgState(NamedTuple):

@@ -11,11 +11,13 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._numerics import bias_correction_factor, moment_update, safe_increment, zero_count
+from gradtx._core._numerics import safe_increment, zero_count
 from gradtx._core._validate import check_nonnegative, validates_through_parts
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
-from gradtx.tree_utils._tree_math import abs_sq, tree_full_like, zip_map
+from gradtx.tree_utils._construct import tree_full_like
+from gradtx.tree_utils._moments import bias_correction_factor, moment_update
+from gradtx.tree_utils._tree_math import abs_sq, zip_map
 
 # ----------------------------------------------------------------------------- Yogi
 

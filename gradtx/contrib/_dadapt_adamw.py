@@ -16,7 +16,8 @@ from gradtx._core._validate import (
     check_positive,
     require_params,
 )
-from gradtx.tree_utils._tree_math import abs_sq, tree_zeros_like, zip_map
+from gradtx.tree_utils._construct import tree_zeros_like
+from gradtx.tree_utils._tree_math import abs_sq, zip_map
 
 
 class DAdaptAdamWState(NamedTuple):

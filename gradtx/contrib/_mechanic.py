@@ -10,7 +10,8 @@ import jax.numpy as jnp
 from gradtx._core._contract import GradientTransformation, with_extra_args_support
 from gradtx._core._numerics import safe_increment, widest_float_dtype, zero_count
 from gradtx._core._validate import check_int, check_nonnegative, check_positive, require_params
-from gradtx.tree_utils._tree_math import tree_sum_of_squares_in, tree_vdot_in, tree_where
+from gradtx.tree_utils._arithmetic import tree_where
+from gradtx.tree_utils._tree_math import tree_sum_of_squares_in, tree_vdot_in
 
 
 class MechanicState(NamedTuple):

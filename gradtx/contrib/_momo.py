@@ -17,13 +17,8 @@ from gradtx._core._validate import (
     require_params,
 )
 from gradtx._optimizers._adam import check_adam_args
-from gradtx.tree_utils._tree_math import (
-    abs_sq,
-    tree_sum_of_squares_in,
-    tree_vdot_in,
-    tree_zeros_like,
-    zip_map,
-)
+from gradtx.tree_utils._construct import tree_zeros_like
+from gradtx.tree_utils._tree_math import abs_sq, tree_sum_of_squares_in, tree_vdot_in, zip_map
 
 # Below this squared norm of the momentum the Polyak step is 0 (as in optax).
 _TINY = float(np.finfo(np.float64).eps)

@@ -15,7 +15,6 @@ from gradtx._core._contract import (
     ScalarOrSchedule,
     chain,
     init_empty_state,
-    named_chain,
 )
 from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
 from gradtx._core._validate import (
@@ -27,11 +26,12 @@ from gradtx._core._validate import (
     check_positive,
 )
 from gradtx._optimizers._adam import adamw
-from gradtx.transforms._masking import MaskedNode, masked
+from gradtx.transforms._masking import MaskedNode
+from gradtx.transforms._partition import partition
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
+from gradtx.tree_utils._construct import tree_zeros_like
 from gradtx.tree_utils._sharding import gather_explicit, reshard_like
-from gradtx.tree_utils._tree_math import tree_zeros_like
 
 _DEFAULT_NS_COEFFS = (3.4445, -4.7750, 2.0315)
 
@@ -453,7 +453,7 @@ def muon(
         >>> import gradtx, jax.numpy as jnp
         >>> opt = gradtx.muon(learning_rate=0.02)
         >>> params = {"w": jnp.ones((4, 3)), "b": jnp.zeros(3)}
-        >>> sorted(opt.init(params))
+        >>> sorted(opt.init(params).inner_states)
         ['adam', 'muon']
     """
     fn = "muon"
@@ -508,6 +508,9 @@ def muon(
         adam_weight_decay,
         nesterov=nesterov,
     )
-    return named_chain(
-        ("muon", masked(muon_branch, is_muon)), ("adam", masked(adam_branch, is_adam))
-    )
+
+    def labels(params):
+        return jax.tree.map(lambda m: "muon" if m else "adam", is_muon(params))
+
+    # optax's nesting: PartitionState(inner_states={"muon": MaskedState, "adam": MaskedState}).
+    return partition({"muon": muon_branch, "adam": adam_branch}, labels)

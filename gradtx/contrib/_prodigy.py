@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule
-from gradtx._core._numerics import moment_update, safe_increment, widest_float_dtype, zero_count
+from gradtx._core._numerics import safe_increment, widest_float_dtype, zero_count
 from gradtx._core._validate import (
     check_betas,
     check_decay,
@@ -17,7 +17,9 @@ from gradtx._core._validate import (
     check_positive,
     require_param_values,
 )
-from gradtx.tree_utils._tree_math import abs_sq, tree_zeros_like, zip_map
+from gradtx.tree_utils._construct import tree_zeros_like
+from gradtx.tree_utils._moments import moment_update
+from gradtx.tree_utils._tree_math import abs_sq, zip_map
 
 
 class ProdigyState(NamedTuple):

@@ -15,18 +15,19 @@ from gradtx._core._validate import check_range, concrete_values
 class ReduceLROnPlateauState(NamedTuple):
     """State of ``reduce_on_plateau``.
 
-    Fields: ``count`` values accumulated in the current window; ``scale`` the
-    factor applied to the updates; ``best_value`` the best window average so far;
-    ``plateau_count`` windows since the last improvement; ``cooldown_count``
-    windows left in the cooldown; ``avg_value`` the running average of the
-    current window.
+    Fields, in optax's order (optax code unpacks this state by position):
+    ``scale`` the factor applied to the updates; ``best_value`` the best window
+    average so far; ``plateau_count`` windows since the last improvement;
+    ``cooldown_count`` windows left in the cooldown; ``count`` values
+    accumulated in the current window; ``avg_value`` the running average of
+    the current window.
     """
 
-    count: jax.Array
     scale: jax.Array
     best_value: jax.Array
     plateau_count: jax.Array
     cooldown_count: jax.Array
+    count: jax.Array
     avg_value: jax.Array
 
 

@@ -15,7 +15,8 @@ from gradtx._core._contract import (
 )
 from gradtx._core._numerics import widest_float_dtype
 from gradtx._core._validate import check_int, require_params
-from gradtx.tree_utils._tree_math import tree_sum_of_squares_in, tree_where
+from gradtx.tree_utils._arithmetic import tree_where
+from gradtx.tree_utils._tree_math import tree_sum_of_squares_in
 
 NormalizeState = EmptyState
 

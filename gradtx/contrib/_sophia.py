@@ -14,13 +14,7 @@ from gradtx._core._contract import (
     chain,
     with_extra_args_support,
 )
-from gradtx._core._numerics import (
-    bias_correction_factor,
-    canonicalize_dtype,
-    moment_update,
-    safe_increment,
-    zero_count,
-)
+from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
 from gradtx._core._validate import (
     check_decay,
     check_dtype,
@@ -31,7 +25,9 @@ from gradtx._core._validate import (
 )
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
-from gradtx.tree_utils._tree_math import tree_zeros_like, zip_map
+from gradtx.tree_utils._construct import tree_zeros_like
+from gradtx.tree_utils._moments import bias_correction_factor, moment_update
+from gradtx.tree_utils._tree_math import zip_map
 
 
 class HutchinsonState(NamedTuple):

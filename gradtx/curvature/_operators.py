@@ -17,7 +17,7 @@ import jax
 
 from gradtx.curvature._flat import FlatView
 from gradtx.curvature._products import empirical_fisher_vp, fisher_vp, gnvp, hvp
-from gradtx.tree_utils._tree_math import tree_zeros_like
+from gradtx.tree_utils._construct import tree_zeros_like
 
 MATRICES = ("hessian", "gauss_newton", "fisher", "empirical_fisher")
 

@@ -11,11 +11,12 @@ from jax import lax
 
 from gradtx._core._validate import check_nonnegative
 from gradtx.curvature._flat import default_key
-from gradtx.tree_utils._tree_math import tree_l2_norm, tree_scale, tree_sub, tree_vdot
+from gradtx.tree_utils._arithmetic import tree_scale, tree_sub
+from gradtx.tree_utils._reductions import tree_norm, tree_vdot
 
 
 def _normalized(tree: Any) -> Any:
-    return tree_scale(1.0 / tree_l2_norm(tree), tree)
+    return tree_scale(1.0 / tree_norm(tree), tree)
 
 
 def power_iteration(
@@ -102,7 +103,7 @@ def power_iteration(
 
     def cond(carry):
         v, z, eig, it = carry
-        residual = tree_l2_norm(tree_sub(z, tree_scale(eig, v)))
+        residual = tree_norm(tree_sub(z, tree_scale(eig, v)))
         converged = jnp.abs(residual / eig) < error_tolerance
         return jnp.logical_not(converged) & (it < num_iters)
 

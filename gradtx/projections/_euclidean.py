@@ -7,12 +7,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from gradtx.tree_utils._tree_math import (
-    tree_add_scaled,
-    tree_scale,
-    tree_sum_of_squares,
-    tree_vdot,
-)
+from gradtx.tree_utils._arithmetic import tree_add_scale, tree_scale
+from gradtx.tree_utils._reductions import tree_sum_of_squares, tree_vdot
 
 
 def projection_l2_sphere(tree: Any, scale: jax.typing.ArrayLike = 1) -> Any:
@@ -93,7 +89,7 @@ def projection_hyperplane(x: Any, a: Any, b: jax.typing.ArrayLike) -> Any:
       >>> print(gradtx.projections.projection_hyperplane(x, a, 1.0))
       [0. 1.]
     """
-    return tree_add_scaled(x, (b - tree_vdot(a, x)) / tree_vdot(a, a), a)
+    return tree_add_scale(x, (b - tree_vdot(a, x)) / tree_vdot(a, a), a)
 
 
 def projection_halfspace(x: Any, a: Any, b: jax.typing.ArrayLike) -> Any:
@@ -119,4 +115,4 @@ def projection_halfspace(x: Any, a: Any, b: jax.typing.ArrayLike) -> Any:
       [1. 2.]
     """
     step = jnp.minimum((b - tree_vdot(a, x)) / tree_vdot(a, a), 0)
-    return tree_add_scaled(x, step, a)
+    return tree_add_scale(x, step, a)

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 from jax import flatten_util
 
-from gradtx.tree_utils._tree_math import tree_where
+from gradtx.tree_utils._arithmetic import tree_where
 
 
 @jax.custom_jvp

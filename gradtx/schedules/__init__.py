@@ -15,6 +15,7 @@ from gradtx.schedules._inject import InjectHyperparamsState as InjectHyperparams
 from gradtx.schedules._inject import (
     InjectStatefulHyperparamsState as InjectStatefulHyperparamsState,
 )
+from gradtx.schedules._inject import StatefulSchedule as StatefulSchedule
 from gradtx.schedules._inject import WrappedSchedule as WrappedSchedule
 from gradtx.schedules._inject import inject_hyperparams as inject_hyperparams
 from gradtx.schedules._inject import inject_stateful_hyperparams as inject_stateful_hyperparams

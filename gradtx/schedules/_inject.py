@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import jax
 import jax.numpy as jnp
@@ -19,7 +19,7 @@ from gradtx._core._numerics import (
     zero_count,
 )
 from gradtx._core._validate import check_dtype
-from gradtx.tree_utils._tree_math import tree_cast_like
+from gradtx.tree_utils._construct import tree_cast_like
 
 
 class InjectHyperparamsState(NamedTuple):
@@ -47,6 +47,26 @@ class InjectStatefulHyperparamsState(NamedTuple):
     hyperparams: dict[str, jax.Array]
     hyperparams_states: dict[str, Any]
     inner_state: Any
+
+
+@runtime_checkable
+class StatefulSchedule(Protocol):
+    """A schedule that keeps state: ``init()``, ``update(state, **extra_args)``, ``__call__(state, **extra_args)``.
+
+    ``inject_stateful_hyperparams`` calls ``init`` once, then at every step
+    reads the value with ``__call__(state)`` and advances with ``update(state)``;
+    the state lives in ``InjectStatefulHyperparamsState.hyperparams_states``.
+    ``WrappedSchedule`` turns a plain schedule into one.
+    """
+
+    def init(self) -> Any:
+        """The schedule's initial state."""
+
+    def update(self, state: Any, **extra_args: Any) -> Any:
+        """The state after one step."""
+
+    def __call__(self, state: Any, **extra_args: Any) -> jax.typing.ArrayLike:
+        """The current value."""
 
 
 def _is_stateful_schedule(v: Any) -> bool:

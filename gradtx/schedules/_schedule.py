@@ -18,6 +18,7 @@ Python numbers or JAX arrays."""
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -158,6 +159,23 @@ def steps_arg(fn: str, name: str, value: Any, *, positive: bool = False) -> int 
     return int(v) if float(v).is_integer() else float(v)
 
 
+def transition_steps_arg(fn: str, value: Any) -> int | float:
+    """``transition_steps``, with a non-positive value turned into 0 (a constant schedule).
+
+    optax accepts ``transition_steps <= 0`` and gives a constant schedule; gradtx
+    does the same and warns, since it is usually a mistake.
+    """
+    arr = concrete_values(value)
+    if arr is not None and arr.ndim == 0 and not isinstance(value, bool) and arr.item() < 0:
+        warnings.warn(
+            f"gradtx.{fn}(transition_steps={arr.item()!r}): a non-positive transition_steps "
+            "gives a constant schedule with value init_value.",
+            stacklevel=3,
+        )
+        return 0
+    return steps_arg(fn, "transition_steps", value)
+
+
 def boundaries_arg(fn: str, boundaries_and_scales: dict | None):
     """Sorted ``(boundaries, scales)`` from a ``{step: scale}`` dict, checked."""
     if boundaries_and_scales is None:
@@ -223,12 +241,12 @@ def polynomial_schedule(
         init_value: value before and at the start of the transition.
         end_value: value at the end of the transition and after it.
         power: exponent of the polynomial (1 = linear, 2 = quadratic...).
-        transition_steps: length of the transition, >= 0. 0 gives the constant
+        transition_steps: length of the transition; 0 or less (with a warning) gives the constant
             ``init_value`` (as in optax).
         transition_begin: steps to hold ``init_value`` first, >= 0.
 
     Raises:
-        ValueError: negative ``transition_steps`` or ``transition_begin``.
+        ValueError: negative ``transition_begin``.
 
     Example:
         >>> import gradtx
@@ -237,7 +255,7 @@ def polynomial_schedule(
         0.25
     """
     fn = "polynomial_schedule"
-    transition_steps = steps_arg(fn, "transition_steps", transition_steps)
+    transition_steps = transition_steps_arg(fn, transition_steps)
     transition_begin = steps_arg(fn, "transition_begin", transition_begin)
     if transition_steps == 0:
         return constant_schedule(init_value)
@@ -416,16 +434,16 @@ def exponential_decay(
 
     Args:
         init_value: value until ``transition_begin``.
-        transition_steps: steps per factor of ``decay_rate``, >= 0 (0 gives the
-            constant ``init_value``, as in optax).
-        decay_rate: > 0. Below 1 decays, above 1 grows.
+        transition_steps: steps per factor of ``decay_rate``; 0 or less gives the
+            constant ``init_value`` (as in optax; a negative value warns).
+        decay_rate: >= 0. Below 1 decays, above 1 grows; 0 gives the constant
+            ``init_value`` with a warning (as in optax).
         transition_begin: steps to hold ``init_value`` first, >= 0.
         staircase: decay in discrete jumps at multiples of ``transition_steps``.
         end_value: optional bound where the decay (or growth) stops.
 
     Raises:
-        ValueError: ``decay_rate <= 0``, negative ``transition_steps`` or
-            ``transition_begin``.
+        ValueError: ``decay_rate < 0`` or negative ``transition_begin``.
 
     Example:
         >>> import gradtx
@@ -434,9 +452,17 @@ def exponential_decay(
         0.5 0.25
     """
     fn = "exponential_decay"
-    transition_steps = steps_arg(fn, "transition_steps", transition_steps)
+    transition_steps = transition_steps_arg(fn, transition_steps)
     transition_begin = steps_arg(fn, "transition_begin", transition_begin)
-    check_range(fn, "decay_rate", decay_rate, 0.0, low_open=True)
+    check_range(fn, "decay_rate", decay_rate, 0.0)
+    rate = concrete_values(decay_rate)
+    if rate is not None and rate.ndim == 0 and rate.item() == 0:
+        warnings.warn(
+            f"gradtx.{fn}(decay_rate=0): a zero decay_rate gives a constant schedule with "
+            "value init_value (as in optax).",
+            stacklevel=2,
+        )
+        return constant_schedule(init_value)
     if transition_steps == 0:
         return constant_schedule(init_value)
     dtype = out_dtype(init_value, decay_rate, end_value)

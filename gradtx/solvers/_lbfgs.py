@@ -12,16 +12,9 @@ from gradtx._core._numerics import safe_increment, widest_float_dtype, zero_coun
 from gradtx._core._validate import check_int, check_learning_rate, require_params
 from gradtx.solvers._linesearch_zoom import scale_by_zoom_linesearch
 from gradtx.transforms._scaling import scale, scale_by_learning_rate
-from gradtx.tree_utils._tree_math import (
-    tree_add_scaled,
-    tree_cast_like,
-    tree_l2_norm,
-    tree_scale,
-    tree_sub,
-    tree_sum_of_squares,
-    tree_vdot,
-    tree_zeros_like,
-)
+from gradtx.tree_utils._arithmetic import tree_add_scale, tree_scale, tree_sub
+from gradtx.tree_utils._construct import tree_cast_like, tree_zeros_like
+from gradtx.tree_utils._reductions import tree_norm, tree_sum_of_squares, tree_vdot
 
 
 class ScaleByLBFGSState(NamedTuple):
@@ -55,7 +48,7 @@ def lbfgs_direction(updates, s_memory, y_memory, rhos, gamma, newest: jax.Array)
     def newest_to_oldest(q, i):
         s, y = pair(i)
         alpha = rhos[i] * jnp.real(tree_vdot(s, q))
-        return tree_cast_like(tree_add_scaled(q, -alpha, y), q), alpha
+        return tree_cast_like(tree_add_scale(q, -alpha, y), q), alpha
 
     q, alphas = jax.lax.scan(newest_to_oldest, updates, order, reverse=True)
     r = tree_scale(gamma, q)
@@ -64,7 +57,7 @@ def lbfgs_direction(updates, s_memory, y_memory, rhos, gamma, newest: jax.Array)
         i, alpha = i_alpha
         s, y = pair(i)
         beta = rhos[i] * jnp.real(tree_vdot(y, r))
-        return tree_cast_like(tree_add_scaled(r, alpha - beta, s), r), None
+        return tree_cast_like(tree_add_scale(r, alpha - beta, s), r), None
 
     r, _ = jax.lax.scan(oldest_to_newest, r, (order, alphas))
     return r
@@ -144,7 +137,7 @@ def scale_by_lbfgs(
         if scale_init_precond:
             yy = tree_sum_of_squares(y)
             gamma = jnp.where(yy > 0.0, jnp.real(tree_vdot(y, s)) / yy, 1.0)
-            first_gamma = jnp.minimum(1.0, 1.0 / tree_l2_norm(jax.lax.stop_gradient(updates)))
+            first_gamma = jnp.minimum(1.0, 1.0 / tree_norm(jax.lax.stop_gradient(updates)))
             gamma = jnp.where(first, first_gamma, gamma)
         else:
             gamma = 1.0

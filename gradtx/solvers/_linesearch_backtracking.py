@@ -10,13 +10,9 @@ import jax.numpy as jnp
 from gradtx._core._contract import GradientTransformation
 from gradtx._core._validate import check_int, check_nonnegative, check_positive, check_range
 from gradtx.solvers._objective import check_value_fn, value_dtype, value_fn_kwargs
-from gradtx.tree_utils._tree_math import (
-    tree_add_scaled,
-    tree_cast_like,
-    tree_scale,
-    tree_vdot,
-    tree_zeros_like,
-)
+from gradtx.tree_utils._arithmetic import tree_add_scale, tree_scale
+from gradtx.tree_utils._construct import tree_cast_like, tree_zeros_like
+from gradtx.tree_utils._reductions import tree_vdot
 
 
 class BacktrackingLinesearchInfo(NamedTuple):
@@ -144,7 +140,7 @@ def scale_by_backtracking_linesearch(
         dt = value_dtype(params)
         value0 = jnp.asarray(value, dt)
         slope = jnp.real(tree_vdot(grad, updates)).astype(dt)
-        point = lambda lr: tree_cast_like(tree_add_scaled(params, lr, updates), params)
+        point = lambda lr: tree_cast_like(tree_add_scale(params, lr, updates), params)
 
         def body(s: _Search) -> _Search:
             lr = jnp.where(s.iter_num > 0, decrease_factor * s.learning_rate, s.learning_rate)

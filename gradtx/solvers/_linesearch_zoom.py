@@ -11,14 +11,9 @@ from gradtx._core._contract import GradientTransformation
 from gradtx._core._validate import check_int, check_nonnegative, check_positive, check_range
 from gradtx.solvers._interpolation import cubic_minimizer, quadratic_minimizer
 from gradtx.solvers._objective import check_value_fn, value_dtype, value_fn_kwargs
-from gradtx.tree_utils._tree_math import (
-    tree_add_scaled,
-    tree_cast_like,
-    tree_scale,
-    tree_vdot,
-    tree_where,
-    tree_zeros_like,
-)
+from gradtx.tree_utils._arithmetic import tree_add_scale, tree_scale, tree_where
+from gradtx.tree_utils._construct import tree_cast_like, tree_zeros_like
+from gradtx.tree_utils._reductions import tree_vdot
 
 
 class ZoomLinesearchInfo(NamedTuple):
@@ -203,7 +198,7 @@ def scale_by_zoom_linesearch(
         value_and_grad = jax.value_and_grad(lambda p: value_fn(p, **kwargs))
 
         def trial(t):
-            point = tree_cast_like(tree_add_scaled(params, t, updates), params)
+            point = tree_cast_like(tree_add_scale(params, t, updates), params)
             v, g = value_and_grad(point)
             g = tree_cast_like(g, grad)
             return _Point(t, jnp.asarray(v, dt), jnp.real(tree_vdot(g, updates)).astype(dt)), g

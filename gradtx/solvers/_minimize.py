@@ -13,8 +13,10 @@ from gradtx._core._validate import check_int, check_nonnegative
 from gradtx.curvature._products import hvp
 from gradtx.solvers._lbfgs import lbfgs
 from gradtx.solvers._solution import Reason, Solution
+from gradtx.tree_utils._arithmetic import tree_where
+from gradtx.tree_utils._construct import tree_cast_like
+from gradtx.tree_utils._reductions import tree_norm
 from gradtx.tree_utils._state import tree_get_all_with_path
-from gradtx.tree_utils._tree_math import tree_cast_like, tree_l2_norm, tree_where
 
 
 class _Carry(NamedTuple):
@@ -207,7 +209,7 @@ def minimize(
     has_linesearch = bool(tree_get_all_with_path(state0, "num_linesearch_steps"))
 
     v0, g0 = value_and_grad(params)
-    gn0 = tree_l2_norm(g0)
+    gn0 = tree_norm(g0)
     finite0 = jnp.isfinite(v0) & jnp.isfinite(gn0)
     stop0 = ~finite0 | (gn0 <= tol)
     reason0 = jnp.where(finite0, Reason.CONVERGED, Reason.NONFINITE)
@@ -244,7 +246,7 @@ def minimize(
             extra = one
         v = jnp.asarray(v, c.value.dtype)
         g = tree_cast_like(g, c.grad)
-        gn = tree_l2_norm(g)
+        gn = tree_norm(g)
         params_finite = jnp.all(
             jnp.asarray([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(new_params)])
         )

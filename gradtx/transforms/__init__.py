@@ -17,6 +17,12 @@ from gradtx.transforms._accumulation import skip_large_updates as skip_large_upd
 from gradtx.transforms._accumulation import skip_not_finite as skip_not_finite
 from gradtx.transforms._clipping import clip as clip
 from gradtx.transforms._clipping import clip_by_global_norm as clip_by_global_norm
+from gradtx.transforms._clipping import (
+    per_example_global_norm_clip as per_example_global_norm_clip,
+)
+from gradtx.transforms._clipping import per_example_layer_norm_clip as per_example_layer_norm_clip
+from gradtx.transforms._clipping import unitwise_clip as unitwise_clip
+from gradtx.transforms._clipping import unitwise_norm as unitwise_norm
 from gradtx.transforms._conditionality import ConditionFn as ConditionFn
 from gradtx.transforms._conditionality import ConditionallyMaskState as ConditionallyMaskState
 from gradtx.transforms._conditionality import (
@@ -46,6 +52,11 @@ from gradtx.transforms._lookahead import lookahead as lookahead
 from gradtx.transforms._masking import MaskedNode as MaskedNode
 from gradtx.transforms._masking import MaskedState as MaskedState
 from gradtx.transforms._masking import masked as masked
+from gradtx.transforms._measurements import MonitorState as MonitorState
+from gradtx.transforms._measurements import SnapshotState as SnapshotState
+from gradtx.transforms._measurements import measure_with_ema as measure_with_ema
+from gradtx.transforms._measurements import monitor as monitor
+from gradtx.transforms._measurements import snapshot as snapshot
 from gradtx.transforms._momentum import EmaState as EmaState
 from gradtx.transforms._momentum import TraceState as TraceState
 from gradtx.transforms._momentum import ema as ema

@@ -13,7 +13,8 @@ from jax import lax
 from gradtx._core._contract import GradientTransformation, with_extra_args_support
 from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
 from gradtx._core._validate import check_dtype, check_range
-from gradtx.tree_utils._tree_math import tree_cast_like, tree_sum_of_squares
+from gradtx.tree_utils._construct import tree_cast_like
+from gradtx.tree_utils._reductions import tree_sum_of_squares
 
 
 class ShouldSkipUpdateFunction(Protocol):

@@ -16,8 +16,9 @@ from jax import lax
 from gradtx._core._contract import GradientTransformation, with_extra_args_support
 from gradtx._core._numerics import safe_increment, zero_count
 from gradtx._core._validate import check_decay, check_int, check_positive
+from gradtx.tree_utils._construct import tree_cast_like
+from gradtx.tree_utils._reductions import tree_norm
 from gradtx.tree_utils._state import tree_get_all_with_path
-from gradtx.tree_utils._tree_math import global_norm_f32, tree_cast_like
 
 
 def _guarded_update(inner, accept, updates, inner_state, params, extra_args):
@@ -218,7 +219,7 @@ def skip_spikes(
                     f"gradtx.skip_spikes(metric='loss'): value must be a scalar; got shape {x.shape}."
                 )
         else:
-            x = global_norm_f32(updates)
+            x = tree_norm(updates).astype(jnp.float32)
         m, v = state.metric_mean, state.metric_var
         finite = jnp.isfinite(x)
         spread = jnp.maximum(jnp.sqrt(v), _REL_SPREAD_FLOOR * jnp.abs(m))

@@ -16,6 +16,7 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import EmptyState, GradientTransformation, init_empty_state
 from gradtx._core._validate import check_nonnegative, check_positive, require_params
+from gradtx.transforms._clipping import unit_axes, unitwise_clip, unitwise_norm
 from gradtx.tree_utils._tree_math import abs_sq, zip_map
 
 MaskOrFn = Any | Callable[[Any], Any]
@@ -262,25 +263,6 @@ def clip_by_block_rms(threshold: float | jax.Array) -> GradientTransformation:
     return GradientTransformation(init_empty_state, update)
 
 
-def _unit_axes(fn: str, shape: tuple[int, ...], axis) -> tuple[int, ...] | None:
-    """The axes that a unit-wise norm reduces over; None means all of them."""
-    if axis is not None:
-        return (axis,) if isinstance(axis, int) else tuple(axis)
-    ndim = len(shape)
-    if sum(d != 1 for d in shape) <= 1:  # scalars and (possibly padded) vectors
-        return None
-    if ndim in (2, 3):  # linear (in, out), multi-head linear
-        return (0,)
-    if ndim == 4:  # conv kernel HWIO
-        return (0, 1, 2)
-    if ndim == 5:  # conv3d kernel DHWIO
-        return (0, 1, 2, 3)
-    raise ValueError(
-        f"gradtx.{fn}: cannot infer the unit axes of a leaf of shape {shape} (rank "
-        f"{ndim}); pass axis= (the axes to take each unit's norm over)."
-    )
-
-
 def adaptive_grad_clip(
     clipping: float | jax.Array,
     eps: float | jax.Array = 1e-3,
@@ -345,12 +327,11 @@ def adaptive_grad_clip(
         require_params(fn, params)
 
         def leaf(g, p):
-            axes = _unit_axes(fn, jnp.shape(g), axis)
-            g_norm = jnp.sqrt(jnp.sum(abs_sq(g), axis=axes, keepdims=True))
-            p_norm = jnp.sqrt(jnp.sum(abs_sq(p), axis=axes, keepdims=True))
+            axes = unit_axes(fn, jnp.shape(g), axis)
+            g_norm = unitwise_norm(g, axes if axes is not None else tuple(range(jnp.ndim(g))))
+            p_norm = unitwise_norm(p, axes if axes is not None else tuple(range(jnp.ndim(p))))
             max_norm = clipping * jnp.maximum(p_norm, eps)
-            clipped = g * (max_norm / jnp.maximum(g_norm, 1e-6))
-            return jnp.where(g_norm < max_norm, g, clipped).astype(g.dtype)
+            return unitwise_clip(g_norm, max_norm, g).astype(g.dtype)
 
         return zip_map(f"gradtx.{fn}", leaf, updates=updates, params=params), state
 

@@ -126,6 +126,10 @@ def _merge(mask_tree, new, old):
     return jax.tree.map(lambda m, a, b: a if m else b, mask_tree, new, old)
 
 
+MaskOrFn = Any | Callable[[Any], Any] | None
+"""A mask (a tree of booleans, or a prefix of the params tree) or a function of the params returning one."""
+
+
 def masked(
     inner: GradientTransformation,
     mask: Any | Callable[[Any], Any],

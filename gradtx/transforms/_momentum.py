@@ -8,21 +8,23 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation
-from gradtx._core._numerics import (
-    bias_correction_factor,
-    canonicalize_dtype,
-    safe_increment,
-    zero_count,
-)
+from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
 from gradtx._core._validate import check_decay, check_dtype, check_range
-from gradtx.tree_utils._tree_math import tree_zeros_like, zip_map
+from gradtx.tree_utils._construct import tree_zeros_like
+from gradtx.tree_utils._moments import bias_correction_factor
+from gradtx.tree_utils._tree_math import zip_map
 
 
 class TraceState(NamedTuple):
-    """State of ``trace``: step count and the momentum buffer ``mu``."""
+    """State of ``trace``: the momentum buffer ``trace`` (optax's field name).
 
-    count: jax.Array
-    mu: object
+    ``count`` is None unless ``dampening`` is set (torch's first step needs it),
+    so with the defaults the state flattens to the same leaves as optax's
+    ``TraceState(trace)``.
+    """
+
+    trace: object
+    count: jax.Array | None = None
 
 
 def trace(
@@ -35,10 +37,10 @@ def trace(
     """Accumulate a momentum trace of the updates (heavy ball, or Nesterov).
 
     Update rule (t counts from 1):
-        mu_t = g_t + decay * mu_{t-1}                    (dampening None)
-        mu_1 = g_1;  mu_t = decay * mu_{t-1} + (1 - dampening) * g_t   (t > 1)
-        u_t  = mu_t                      (heavy ball)
-        u_t  = g_t + decay * mu_t        (nesterov=True)
+        trace_t = g_t + decay * trace_{t-1}                    (dampening None)
+        trace_1 = g_1;  trace_t = decay * trace_{t-1} + (1 - dampening) * g_t   (t > 1)
+        u_t  = trace_t                      (heavy ball)
+        u_t  = g_t + decay * trace_t        (nesterov=True)
 
     This is the "sum" form used by optax and torch.optim.SGD: the step is not
     scaled by ``1 - decay``. With ``dampening`` it is torch.optim.SGD's buffer,
@@ -46,9 +48,10 @@ def trace(
     param.
 
     Args:
-        decay: momentum coefficient in [0, 1).
+        decay: momentum coefficient in [0, 1]; ``decay=1`` keeps a plain running
+            sum of the updates (as optax allows).
         nesterov: use Nesterov's look-ahead form.
-        accumulator_dtype: dtype of ``mu``; None uses each param's dtype.
+        accumulator_dtype: dtype of ``trace``; None uses each param's dtype.
         dampening: None (the default, optax's trace) or a number in [0, 1]
             that scales the incoming gradient from the second step on
             (torch.optim.SGD's ``dampening``; 0 gives the same numbers as None).
@@ -61,18 +64,21 @@ def trace(
         Sutskever et al., On the importance of initialization and momentum in deep
         learning, ICML 2013.
     """
-    check_decay("trace", "decay", decay)
+    check_range("trace", "decay", decay, 0.0, 1.0)
     check_dtype("trace", "accumulator_dtype", accumulator_dtype)
     check_range("trace", "dampening", dampening, 0.0, 1.0)
     accumulator_dtype = canonicalize_dtype(accumulator_dtype)
     damped = dampening is not None
 
     def init(params):
-        return TraceState(count=zero_count(), mu=tree_zeros_like(params, accumulator_dtype))
+        return TraceState(
+            trace=tree_zeros_like(params, accumulator_dtype),
+            count=zero_count() if damped else None,
+        )
 
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
-        first = state.count == 0
+        first = state.count == 0 if damped else None
 
         def leaf(g, m):
             if damped:
@@ -82,17 +88,18 @@ def trace(
             u = g + decay * new_m if nesterov else new_m
             return u.astype(g.dtype), new_m.astype(m.dtype)
 
-        updates, mu = zip_map("gradtx.trace", leaf, 2, updates=updates, mu=state.mu)
-        return updates, TraceState(count=safe_increment(state.count), mu=mu)
+        updates, new_trace = zip_map("gradtx.trace", leaf, 2, updates=updates, trace=state.trace)
+        count = safe_increment(state.count) if damped else None
+        return updates, TraceState(trace=new_trace, count=count)
 
     return GradientTransformation(init, update)
 
 
 class EmaState(NamedTuple):
-    """State of ``ema``: step count and the running average ``mu``."""
+    """State of ``ema``: step count and the running average ``ema`` (optax's fields)."""
 
     count: jax.Array
-    mu: object
+    ema: object
 
 
 def ema(
@@ -101,15 +108,15 @@ def ema(
     """Replace the updates by their exponential moving average.
 
     Update rule:
-        mu_t = decay * mu_{t-1} + (1 - decay) * g_t
-        u_t  = mu_t / (1 - decay ** t)   (debias=True; t counts from 1)
-        u_t  = mu_t                      (debias=False)
+        ema_t = decay * ema_{t-1} + (1 - decay) * g_t
+        u_t   = ema_t / (1 - decay ** t)   (debias=True; t counts from 1)
+        u_t   = ema_t                      (debias=False)
 
     Args:
         decay: in [0, 1).
         debias: divide by ``1 - decay**t`` so that early averages are not biased
             towards the zero initialisation.
-        accumulator_dtype: dtype of ``mu``; None uses each param's dtype.
+        accumulator_dtype: dtype of ``ema``; None uses each param's dtype.
 
     Returns:
         The transformation; its state is ``EmaState``.
@@ -119,7 +126,7 @@ def ema(
     accumulator_dtype = canonicalize_dtype(accumulator_dtype)
 
     def init(params):
-        return EmaState(count=zero_count(), mu=tree_zeros_like(params, accumulator_dtype))
+        return EmaState(count=zero_count(), ema=tree_zeros_like(params, accumulator_dtype))
 
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
@@ -131,7 +138,7 @@ def ema(
             u = new_m / corr.astype(new_m.dtype) if debias else new_m
             return u.astype(g.dtype), new_m.astype(m.dtype)
 
-        updates, mu = zip_map("gradtx.ema", leaf, 2, updates=updates, mu=state.mu)
-        return updates, EmaState(count=count, mu=mu)
+        updates, new_ema = zip_map("gradtx.ema", leaf, 2, updates=updates, ema=state.ema)
+        return updates, EmaState(count=count, ema=new_ema)
 
     return GradientTransformation(init, update)

@@ -10,8 +10,8 @@ import jax.numpy as jnp
 from gradtx._core._contract import GradientTransformation, chain, with_extra_args_support
 from gradtx._core._numerics import safe_increment, zero_count
 from gradtx.transforms._guards import step_skipped
+from gradtx.tree_utils._reductions import tree_norm
 from gradtx.tree_utils._state import tree_get_all_with_path
-from gradtx.tree_utils._tree_math import global_norm_f32
 
 
 class MonitoredChainState(NamedTuple):
@@ -104,7 +104,7 @@ def monitored_chain(*transforms: GradientTransformation) -> GradientTransformati
         )
 
     def update(updates, state, params=None, **extra_args):
-        grad_norm = global_norm_f32(updates)
+        grad_norm = tree_norm(updates).astype(jnp.float32)
         states = (state.inner_state,) if single else state.inner_state
         if len(states) != len(txs):
             raise ValueError(
@@ -115,11 +115,11 @@ def monitored_chain(*transforms: GradientTransformation) -> GradientTransformati
         last_in_norm = grad_norm
         for i, (t, s) in enumerate(zip(txs, states, strict=True)):
             if i == len(txs) - 1 and i > 0:
-                last_in_norm = global_norm_f32(updates)
+                last_in_norm = tree_norm(updates).astype(jnp.float32)
             updates, s = t.update(updates, s, params, **extra_args)
             new_states.append(s)
         inner = new_states[0] if single else tuple(new_states)
-        update_norm = global_norm_f32(updates)
+        update_norm = tree_norm(updates).astype(jnp.float32)
         lr = _injected_learning_rate(inner)
         if lr is None:
             safe = jnp.where(last_in_norm > 0, last_in_norm, 1.0)

@@ -8,13 +8,17 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import (
+    EmptyState,
     GradientTransformation,
     ScalarOrSchedule,
     Schedule,
     init_empty_state,
 )
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_learning_rate
+from gradtx._core._validate import check_learning_rate, check_nonnegative
+from gradtx.tree_utils._reductions import tree_norm
+
+ScaleState = EmptyState  # optax's name for scale's state
 
 
 def scale(step_size: float | jax.Array) -> GradientTransformation:
@@ -108,3 +112,41 @@ def learning_rate_or_identity(fn: str, learning_rate: ScalarOrSchedule | None):
     """
     check_learning_rate(fn, learning_rate)
     return scale_by_learning_rate(learning_rate)
+
+
+def normalize_by_update_norm(
+    scale_factor: jax.typing.ArrayLike = 1.0, eps: jax.typing.ArrayLike = 1e-6
+) -> GradientTransformation:
+    """Divide the updates by their global norm (plus ``eps``), times ``scale_factor``. Stateless.
+
+    Update rule:
+        u_t = scale_factor * g_t / (||g_t|| + eps)
+
+    The result has norm just under ``scale_factor`` whatever the gradient's
+    size: normalised gradient descent. The norm is ``tree_norm`` (accumulated
+    in float32 or wider).
+
+    Args:
+        scale_factor: the target norm (a scalar; negative flips the direction).
+        eps: >= 0, keeps the division finite at a zero gradient.
+
+    Returns:
+        The transformation; its state is ``EmptyState``.
+
+    Raises:
+        ValueError: a concrete negative ``eps``.
+
+    Example:
+        >>> import gradtx, jax.numpy as jnp
+        >>> tx = gradtx.normalize_by_update_norm(eps=0.0)
+        >>> tx.update(jnp.array([3.0, 4.0]), tx.init(jnp.zeros(2)))[0]
+        Array([0.6, 0.8], dtype=float32)
+    """
+    check_nonnegative("normalize_by_update_norm", "eps", eps)
+
+    def update(updates, state, params=None, **extra_args):
+        del params, extra_args
+        divisor = (tree_norm(updates) + eps) / scale_factor
+        return jax.tree.map(lambda g: (g / divisor).astype(g.dtype), updates), state
+
+    return GradientTransformation(init_empty_state, update)

@@ -7,15 +7,18 @@ from typing import Any, NamedTuple
 
 import jax
 
-from gradtx._core._contract import GradientTransformation, ScalarOrSchedule
+from gradtx._core._contract import EmptyState, GradientTransformation, ScalarOrSchedule
 from gradtx._core._numerics import safe_increment, zero_count
 from gradtx._core._validate import check_range, require_params
 from gradtx.transforms._masking import masked
-from gradtx.tree_utils._tree_math import zip_map
+from gradtx.tree_utils._tree_math import check_same_structure, is_none
 
 
 class AddDecayedWeightsState(NamedTuple):
-    """State of ``add_decayed_weights``: the step count (read by a schedule)."""
+    """State of ``add_decayed_weights`` with a scheduled ``weight_decay``: the step count.
+
+    With a constant ``weight_decay`` the state is ``EmptyState()`` (as optax's).
+    """
 
     count: jax.Array
 
@@ -41,21 +44,28 @@ def add_decayed_weights(
     """
     check_range("add_decayed_weights", "weight_decay", weight_decay, 0.0)
 
+    scheduled = callable(weight_decay)
+    skip = isinstance(weight_decay, int | float) and weight_decay == 0
+
     def init(params):
         del params
-        return AddDecayedWeightsState(count=zero_count())
+        return AddDecayedWeightsState(count=zero_count()) if scheduled else EmptyState()
 
     def update(updates, state, params=None, **extra_args):
         del extra_args
-        wd = weight_decay(state.count) if callable(weight_decay) else weight_decay
         require_params("add_decayed_weights", params)
-        new = zip_map(
-            "gradtx.add_decayed_weights",
-            lambda g, p: (g + wd * p).astype(g.dtype),
-            updates=updates,
-            params=params,
+        new_state = AddDecayedWeightsState(safe_increment(state.count)) if scheduled else state
+        if skip:  # a Python zero: nothing to add (updates may even be None, as in optax)
+            return updates, new_state
+        wd = weight_decay(state.count) if scheduled else weight_decay
+        check_same_structure("gradtx.add_decayed_weights", updates=updates, params=params)
+        new = jax.tree.map(
+            lambda g, p: None if g is None else (g + wd * p).astype(g.dtype),
+            updates,
+            params,
+            is_leaf=is_none,
         )
-        return new, AddDecayedWeightsState(count=safe_increment(state.count))
+        return new, new_state
 
     tx = GradientTransformation(init, update)
     return masked(tx, mask) if mask is not None else tx

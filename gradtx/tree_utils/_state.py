@@ -240,7 +240,7 @@ def _cast_like(key: str, value: Any, old: Any) -> Any:
     )
 
 
-def tree_set(tree: Any, filtering: Filtering | None = None, /, **values: Any) -> Any:
+def tree_set(tree: Any, filtering: Filtering | None = None, /, **kwargs: Any) -> Any:
     """A copy of ``tree`` with the values that the given names denote replaced.
 
     Every match of each name is replaced (a NamedTuple field, a dict key or a
@@ -256,7 +256,7 @@ def tree_set(tree: Any, filtering: Filtering | None = None, /, **values: Any) ->
         tree: the tree to copy (usually an optimizer state).
         filtering: optional positional ``filtering(path, value) -> bool``;
             only matches that pass it are replaced.
-        **values: name=new value.
+        **kwargs: name=new value.
 
     Returns:
         The new tree, with the same structure and dtypes.
@@ -273,23 +273,23 @@ def tree_set(tree: Any, filtering: Filtering | None = None, /, **values: Any) ->
         >>> gradtx.tree_get(state, "learning_rate")
         Array(0.05, dtype=float32)
     """
-    for key in values:
+    for key in kwargs:
         if not tree_get_all_with_path(tree, key, filtering):
             raise _unknown_name_error("tree_set", key, tree, filtering is not None)
 
     def wanted(key, path, value):
-        return key in values and (filtering is None or filtering(path, value))
+        return key in kwargs and (filtering is None or filtering(path, value))
 
     def rebuild(path, node):
         if _is_namedtuple(node):
             name = type(node).__name__
             if wanted(name, path, node):
-                return _cast_like(name, values[name], node)
+                return _cast_like(name, kwargs[name], node)
             new = {}
             for p, child in _children(path, node):
                 f = p[-1].name
                 new[f] = (
-                    _cast_like(f, values[f], child) if wanted(f, p, child) else rebuild(p, child)
+                    _cast_like(f, kwargs[f], child) if wanted(f, p, child) else rebuild(p, child)
                 )
             return node._replace(**new)
         if isinstance(node, dict):
@@ -297,7 +297,7 @@ def tree_set(tree: Any, filtering: Filtering | None = None, /, **values: Any) ->
             for p, child in _children(path, node):
                 k = p[-1].key
                 out[k] = (
-                    _cast_like(k, values[k], child) if wanted(k, p, child) else rebuild(p, child)
+                    _cast_like(k, kwargs[k], child) if wanted(k, p, child) else rebuild(p, child)
                 )
             new = node.copy()
             new.update(out)
@@ -311,3 +311,73 @@ def tree_set(tree: Any, filtering: Filtering | None = None, /, **values: Any) ->
         return treedef.unflatten([rebuild((*path, *p), c) for p, c in kids])
 
     return rebuild((), tree)
+
+
+@jax.tree_util.register_pytree_node_class
+class _ParamsMarker:
+    """A leafless stand-in for the params: where it lands in a state, a copy of the params is."""
+
+    def tree_flatten(self):
+        return (), None
+
+    @classmethod
+    def tree_unflatten(cls, aux, children):
+        del aux, children
+        return cls()
+
+
+def _is_marker(x: Any) -> bool:
+    return isinstance(x, _ParamsMarker)
+
+
+def tree_map_params(
+    initable: Any,
+    f: Callable[..., Any],
+    state: Any,
+    /,
+    *rest: Any,
+    transform_non_params: Callable[..., Any] | None = None,
+    is_leaf: Callable[[Any], bool] | None = None,
+) -> Any:
+    """Apply ``f`` to every params-shaped subtree of an optimizer state.
+
+    An optimizer state holds copies of the params tree (Adam's ``mu`` and
+    ``nu``, a trace) next to other leaves (counts, hyperparameters). This finds
+    the copies by running ``init`` on a leafless marker in place of the params,
+    then maps ``f(leaf, *rest_leaves)`` over each copy. The typical use is to
+    build sharding specs for a state from the params' specs.
+
+    Args:
+        initable: a transformation (anything with ``.init``) or an init function.
+        f: called on each leaf of each params copy, with the matching leaves of
+            ``rest``.
+        state: the state to map over (from ``initable``'s init).
+        *rest: trees with the params' structure, passed to ``f``.
+        transform_non_params: applied to every leaf that is not part of a
+            params copy; None leaves them as they are.
+        is_leaf: passed to ``jax.tree.map`` over each params copy (for example
+            to treat ``MaskedNode`` as a leaf).
+
+    Returns:
+        A tree with ``state``'s structure.
+
+    Example:
+        >>> import gradtx, jax.numpy as jnp
+        >>> opt = gradtx.adam(1e-3)
+        >>> state = opt.init({"w": jnp.zeros(3)})
+        >>> specs = gradtx.tree_map_params(opt, lambda _, s: s, state, {"w": "model"},
+        ...                                transform_non_params=lambda _: None)
+        >>> specs[0].mu, specs[0].count
+        ({'w': 'model'}, None)
+    """
+    init = initable.init if hasattr(initable, "init") else initable
+    marked = init(_ParamsMarker())
+
+    def per_subtree(marker_or_value, value):
+        if _is_marker(marker_or_value):
+            return jax.tree.map(f, value, *rest, is_leaf=is_leaf)
+        if transform_non_params is not None:
+            return transform_non_params(value)
+        return value
+
+    return jax.tree.map(per_subtree, marked, state, is_leaf=_is_marker)

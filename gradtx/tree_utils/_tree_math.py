@@ -1,8 +1,7 @@
-"""Memory-light second moments: Adafactor's factored RMS and SM3's covers."""
+"""Internal tree helpers: None-aware maps over several trees with clear structure errors."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import jax
@@ -29,15 +28,6 @@ def map_leaves_with_stats(where: str, f, n_out: int, updates, *stats):
         raise
     outs = [f(*xs) for xs in zip(leaves, *rest, strict=True)]
     return tuple(treedef.unflatten([o[k] for o in outs]) for k in range(n_out))
-
-
-def global_norm_f32(tree) -> jax.Array:
-    parts = [
-        jnp.sum(jnp.square(jnp.abs(x).astype(jnp.promote_types(jnp.result_type(x), jnp.float32))))
-        for x in jax.tree.leaves(tree)
-    ]
-    total = functools.reduce(jnp.add, parts, jnp.zeros((), jnp.float32))
-    return jnp.sqrt(total).astype(jnp.float32)
 
 
 def is_none(x: Any) -> bool:
@@ -113,98 +103,6 @@ def leaf_dtype(x) -> jnp.dtype:
     return jnp.result_type(x) if not hasattr(x, "dtype") else jnp.dtype(x.dtype)
 
 
-def tree_zeros_like(tree, dtype=None):
-    """Zeros with each leaf's shape, in ``dtype`` (or the leaf's dtype).
-
-    Leaves may be arrays, tracers or ``jax.ShapeDtypeStruct``; each zero array
-    takes its leaf's sharding (a committed sharded array, a ``ShapeDtypeStruct``
-    with a sharding, or a tracer under a mesh with explicit axes), so optimizer
-    state is created where the params live, not on the default device. The
-    result is never weakly typed, so a Python-number leaf gives a stable state.
-    """
-    return jax.tree.map(lambda x: jnp.zeros_like(x, dtype=dtype or leaf_dtype(x)), tree)
-
-
-def tree_full_like(tree, value, dtype=None):
-    """``value`` with each leaf's shape, in ``dtype`` (or the leaf's dtype) and sharding."""
-    return jax.tree.map(lambda x: jnp.full_like(x, value, dtype=dtype or leaf_dtype(x)), tree)
-
-
-def tree_cast(tree, dtype):
-    """Cast every leaf to ``dtype``; ``dtype=None`` leaves the tree as it is."""
-    if dtype is None:
-        return tree
-    return jax.tree.map(lambda x: jnp.asarray(x).astype(dtype), tree)
-
-
-def tree_cast_like(tree, like):
-    """Cast each array leaf of ``tree`` to the dtype of the matching leaf of ``like``.
-
-    Wrappers apply it to the state and updates their inner transformation
-    returns, so state dtypes stay fixed even around a transformation that
-    promotes (a float32 hyperparameter times a bfloat16 moment). Leaves that are
-    not arrays, or already have the dtype, or have an extended dtype (PRNG keys),
-    pass through.
-    """
-
-    def f(n, o):
-        nd, od = getattr(n, "dtype", None), getattr(o, "dtype", None)
-        if nd is None or od is None or nd == od or jax.dtypes.issubdtype(od, jax.dtypes.extended):
-            return n
-        return n.astype(od)
-
-    return jax.tree.map(f, tree, like)
-
-
-def abs_sq(x: jax.Array) -> jax.Array:
-    """|x|^2 elementwise, real for complex x."""
-    x = jnp.asarray(x)
-    if jnp.iscomplexobj(x):
-        return (x.conj() * x).real
-    return x * x
-
-
-def tree_sum_of_squares(tree) -> jax.Array:
-    leaves = [jnp.sum(abs_sq(x)) for x in jax.tree.leaves(tree)]
-    if not leaves:
-        return jnp.zeros((), jnp.float32)
-    return sum(leaves[1:], leaves[0])
-
-
-def tree_l2_norm(tree) -> jax.Array:
-    """The Euclidean norm of all leaves taken together."""
-    return jnp.sqrt(tree_sum_of_squares(tree))
-
-
-def tree_vdot(a, b) -> jax.Array:
-    parts = [jnp.vdot(x, y) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b))]
-    if not parts:
-        return jnp.zeros((), jnp.float32)
-    return sum(parts[1:], parts[0])
-
-
-def tree_scale(c, tree):
-    return jax.tree.map(lambda x: c * x, tree)
-
-
-def tree_add(a, b):
-    return jax.tree.map(jnp.add, a, b)
-
-
-def tree_sub(a, b):
-    return jax.tree.map(jnp.subtract, a, b)
-
-
-def tree_add_scaled(a, c, b):
-    """a + c * b leafwise."""
-    return jax.tree.map(lambda x, y: x + c * y, a, b)
-
-
-def tree_where(cond, a, b):
-    """Select ``a`` where the scalar ``cond`` is true, else ``b``, leafwise."""
-    return jax.tree.map(lambda x, y: jnp.where(cond, x, y), a, b)
-
-
 def zip_map(where: str, f, n_out: int | None = None, **trees):
     """Map ``f`` over the leaves of several same-shaped trees in one pass.
 
@@ -252,3 +150,11 @@ def tree_vdot_in(a, b, dtype) -> jax.Array:
     pairs = zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True)
     parts = (jnp.sum(jnp.asarray(x).astype(dtype) * jnp.asarray(y).astype(dtype)) for x, y in pairs)
     return sum(parts, jnp.zeros((), dtype))
+
+
+def abs_sq(x: jax.Array) -> jax.Array:
+    """|x|^2 elementwise, real for complex x."""
+    x = jnp.asarray(x)
+    if jnp.iscomplexobj(x):
+        return (x.conj() * x).real
+    return x * x

@@ -26,7 +26,7 @@ def test_named_chain_state_is_keyed_by_name():
     u, state = tx.update({"w": jnp.ones(2)}, state)
     u, state = tx.update({"w": jnp.ones(2)}, state)
     np.testing.assert_allclose(np.asarray(u["w"]), [-0.15, -0.15], rtol=1e-6)
-    np.testing.assert_allclose(np.asarray(state["mom"].mu["w"]), [1.5, 1.5])
+    np.testing.assert_allclose(np.asarray(state["mom"].trace["w"]), [1.5, 1.5])
     with pytest.raises(ValueError, match=r"gradtx.named_chain\(\): names must be unique"):
         gx.named_chain(("a", gx.identity()), ("a", gx.identity()))
 

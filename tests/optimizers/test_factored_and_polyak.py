@@ -534,10 +534,10 @@ def test_muon_routes_leaves():
         mu = branch_state.inner_state[0].mu
         return sorted(k for k, v in mu.items() if not isinstance(v, gx.MaskedNode))
 
-    state = gx.muon(0.1).init(params)
+    state = gx.muon(0.1).init(params).inner_states  # optax's PartitionState nesting
     assert held(state["muon"]) == ["k", "w"] and held(state["adam"]) == ["b", "s"]
     dims = {"w": gx.MuonDimensionNumbers(), "k": None, "b": None, "s": None}
-    state = gx.muon(0.1, muon_weight_dimension_numbers=dims).init(params)
+    state = gx.muon(0.1, muon_weight_dimension_numbers=dims).init(params).inner_states
     assert held(state["muon"]) == ["w"] and held(state["adam"]) == ["b", "k", "s"]
 
 

@@ -44,8 +44,8 @@ def test_masked_leaves_untouched_and_stateless():
     mask = {"dense": {"kernel": True, "bias": False}, "norm": False, "out": [True, False]}
     tx = gx.masked(gx.trace(0.9), mask)
     state = tx.init(PARAMS)
-    assert isinstance(state.inner_state.mu["dense"]["bias"], gx.MaskedNode)
-    assert isinstance(state.inner_state.mu["norm"], gx.MaskedNode)
+    assert isinstance(state.inner_state.trace["dense"]["bias"], gx.MaskedNode)
+    assert isinstance(state.inner_state.trace["norm"], gx.MaskedNode)
     u, state1 = tx.update(GRADS[0], state, PARAMS)
     ref = GRADS[0]  # trace's first step is the gradient itself
     np.testing.assert_array_equal(

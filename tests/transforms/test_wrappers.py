@@ -272,9 +272,9 @@ def test_lookahead_reset_state_and_optax_parity():
     s = opt.init(params)
     step = jax.jit(opt.update)
     u, s = step({"w": jnp.ones(4)}, s, params)
-    assert float(jnp.abs(gx.tree_get(s.fast_state, "mu")["w"]).sum()) > 0
+    assert float(jnp.abs(gx.tree_get(s.fast_state, "trace")["w"]).sum()) > 0
     u, s = step({"w": jnp.ones(4)}, s, gx.apply_updates(params, u))
-    assert float(jnp.abs(gx.tree_get(s.fast_state, "mu")["w"]).sum()) == 0.0
+    assert float(jnp.abs(gx.tree_get(s.fast_state, "trace")["w"]).sum()) == 0.0
     grads = _grads(30)
     p0 = gx.LookaheadParams.init_synced(_p0())
     for inner in (lambda m: m.sgd(0.05, 0.9), lambda m: m.adam(0.05)):
