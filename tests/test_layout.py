@@ -104,8 +104,8 @@ def test_namespace_inits_only_reexport(path):
     for node in tree.body:
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             continue  # the docstring
-        if isinstance(node, ast.ImportFrom):
-            assert all(a.asname in (a.name, None) for a in node.names), ast.dump(node)
+        if isinstance(node, ast.ImportFrom):  # a re-export, possibly renamed (gradtx.tree)
+            assert node.module.startswith("gradtx"), ast.dump(node)
             continue
         if isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] == [
             "__all__"

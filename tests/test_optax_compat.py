@@ -6,6 +6,7 @@ renames or reorders optax's."""
 
 from __future__ import annotations
 
+import enum
 import inspect
 import math
 
@@ -56,6 +57,8 @@ def _same_default(a, b):
             return bool(np.allclose(np.asarray(a(x)), np.asarray(b(x))))
         if a == b:
             return True
+        if isinstance(a, enum.Enum) and isinstance(b, enum.Enum):
+            return (type(a).__name__, a.name, a.value) == (type(b).__name__, b.name, b.value)
         if all(hasattr(x, "init") and hasattr(x, "update") for x in (a, b)):
             # Two transformations (lbfgs's default line search): built by the same factory.
             factory = lambda tx: getattr(tx.update, "__wrapped__", tx.update).__qualname__.split(

@@ -9,6 +9,7 @@ its reason) or, while other branches are being merged, on ``PENDING_OTHER_BRANCH
 from __future__ import annotations
 
 import collections.abc
+import enum
 import importlib
 import inspect
 import typing
@@ -46,128 +47,8 @@ ACCEPTED_DEFAULT_DIFFERENCES: dict[str, str] = {
     ),
 }
 
-# Names other engineers are adding on their branches right now (losses, projections,
-# assignment, perturbations, contrib optimizers, lbfgs and line searches, second_order,
-# power_iteration). The lead empties this set after merging them.
-PENDING_OTHER_BRANCHES: set[str] = {
-    "ScaleByBacktrackingLinesearchState",
-    "ScaleByLBFGSState",
-    "ScaleByZoomLinesearchState",
-    "ZoomLinesearchInfo",
-    "assignment.base_hungarian_algorithm",
-    "assignment.hungarian_algorithm",
-    "contrib.COCOBState",
-    "contrib.DAdaptAdamWState",
-    "contrib.DifferentiallyPrivateAggregateState",
-    "contrib.DoGState",
-    "contrib.DoWGState",
-    "contrib.GaLoreDimensionNumbers",
-    "contrib.GaLoreState",
-    "contrib.MadgradState",
-    "contrib.MechanicState",
-    "contrib.MomoAdamState",
-    "contrib.MomoState",
-    "contrib.NormalizeState",
-    "contrib.SAMState",
-    "contrib.ScaleBySimplifiedAdEMAMixState",
-    "contrib.SplitRealAndImaginaryState",
-    "contrib.acprop",
-    "contrib.cocob",
-    "contrib.dadapt_adamw",
-    "contrib.differentially_private_aggregate",
-    "contrib.dog",
-    "contrib.dowg",
-    "contrib.dpsgd",
-    "contrib.galore",
-    "contrib.madgrad",
-    "contrib.mechanize",
-    "contrib.momo",
-    "contrib.momo_adam",
-    "contrib.normalize",
-    "contrib.sam",
-    "contrib.scale_by_acprop",
-    "contrib.scale_by_cocob",
-    "contrib.scale_by_galore",
-    "contrib.scale_by_madgrad",
-    "contrib.scale_by_simplified_ademamix",
-    "contrib.simplified_ademamix",
-    "contrib.split_real_and_imaginary",
-    "convex_kl_divergence",
-    "cosine_distance",
-    "cosine_similarity",
-    "ctc_loss",
-    "ctc_loss_with_forward_probs",
-    "generalized_kl_divergence",
-    "hinge_loss",
-    "huber_loss",
-    "kl_divergence",
-    "l2_loss",
-    "lbfgs",
-    "log_cosh",
-    "losses.binary_dice_loss",
-    "losses.convex_kl_divergence",
-    "losses.cosine_distance",
-    "losses.cosine_similarity",
-    "losses.ctc_loss",
-    "losses.ctc_loss_with_forward_probs",
-    "losses.dice_loss",
-    "losses.generalized_kl_divergence",
-    "losses.hinge_loss",
-    "losses.huber_loss",
-    "losses.kl_divergence",
-    "losses.kl_divergence_with_log_targets",
-    "losses.l2_loss",
-    "losses.log_cosh",
-    "losses.make_fenchel_young_loss",
-    "losses.multiclass_generalized_dice_loss",
-    "losses.multiclass_hinge_loss",
-    "losses.multiclass_perceptron_loss",
-    "losses.multiclass_sparsemax_loss",
-    "losses.ntxent",
-    "losses.perceptron_loss",
-    "losses.poly_loss_cross_entropy",
-    "losses.ranking_softmax_loss",
-    "losses.safe_softmax_cross_entropy",
-    "losses.sigmoid_binary_cross_entropy",
-    "losses.sigmoid_focal_loss",
-    "losses.smooth_labels",
-    "losses.softmax_cross_entropy",
-    "losses.softmax_cross_entropy_with_integer_labels",
-    "losses.sparsemax_loss",
-    "losses.squared_error",
-    "losses.triplet_margin_loss",
-    "ntxent",
-    "perturbations.Gumbel",
-    "perturbations.Normal",
-    "perturbations.make_perturbed_fun",
-    "power_iteration",
-    "projections.projection_box",
-    "projections.projection_halfspace",
-    "projections.projection_hypercube",
-    "projections.projection_hyperplane",
-    "projections.projection_l1_ball",
-    "projections.projection_l1_sphere",
-    "projections.projection_l2_ball",
-    "projections.projection_l2_sphere",
-    "projections.projection_linf_ball",
-    "projections.projection_non_negative",
-    "projections.projection_simplex",
-    "projections.projection_vector",
-    "safe_softmax_cross_entropy",
-    "scale_by_backtracking_linesearch",
-    "scale_by_lbfgs",
-    "scale_by_zoom_linesearch",
-    "second_order.fisher_diag",
-    "second_order.hessian_diag",
-    "second_order.hvp",
-    "sigmoid_binary_cross_entropy",
-    "sigmoid_focal_loss",
-    "smooth_labels",
-    "softmax_cross_entropy",
-    "softmax_cross_entropy_with_integer_labels",
-    "squared_error",
-    "value_and_grad_from_state",
-}
+# Names still being added elsewhere; empty now that every branch is merged.
+PENDING_OTHER_BRANCHES: set[str] = set()
 
 
 def _module(root, path):
@@ -210,6 +91,15 @@ def _same_default(a, b) -> bool:
         return a is b
     if callable(a) and callable(b) and not isinstance(a, type | typing.Hashable.__class__):
         return True
+    if isinstance(a, enum.Enum) and isinstance(b, enum.Enum):
+        return (type(a).__name__, a.name, a.value) == (type(b).__name__, b.name, b.value)
+    if all(hasattr(x, "init") and hasattr(x, "update") for x in (a, b)):
+        # A default transformation (lbfgs's line search): built by the same factory.
+        factory = lambda tx: getattr(tx.update, "__wrapped__", tx.update).__qualname__.split(".")[0]
+        return factory(a) == factory(b)
+    if type(a).__name__ == type(b).__name__ and type(a).__module__.startswith("gradtx"):
+        # An instance of gradtx's twin of an optax class (perturbations.Gumbel()).
+        return vars(a) == vars(b) if hasattr(a, "__dict__") and hasattr(b, "__dict__") else True
     return a is b or repr(a) == repr(b)
 
 

@@ -14,17 +14,13 @@ import jax.numpy as jnp
 from gradtx._core._contract import Schedule
 from gradtx._core._validate import check_range, concrete_values
 from gradtx.schedules._schedule import (
-    ArrayLike,
-    as_count,
     cosine_decay_schedule,
     exponential_decay,
     join_schedules,
     linear_schedule,
-    out_dtype,
     piecewise_interpolate_schedule,
-    shift,
-    steps_arg,
 )
+from gradtx.schedules._step_math import ArrayLike, as_count, out_dtype, shift, steps_arg
 
 
 def warmup_constant_schedule(

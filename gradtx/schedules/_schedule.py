@@ -17,186 +17,27 @@ Python numbers or JAX arrays."""
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Sequence
-from typing import Any
 
-import jax
 import jax.numpy as jnp
-import numpy as np
 
 from gradtx._core._contract import Schedule
 from gradtx._core._validate import check_range, concrete_values
-
-ArrayLike = Any
-
-
-# ---------------------------------------------------------------------------
-# Count arithmetic that never overflows int32.
-
-
-def _float_dtype():
-    return jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
-
-
-def as_count(count: ArrayLike) -> jax.Array:
-    """The count as a JAX array, without overflowing int32 on big Python/NumPy ints.
-
-    Without x64, an integer that int32 cannot hold becomes a float32 count.
-    """
-    if isinstance(count, jax.Array):
-        c = count
-    else:
-        arr = np.asarray(count)
-        if arr.dtype.kind == "b":
-            arr = arr.astype(np.int32)
-        elif arr.dtype.kind in "iu":
-            if jax.config.jax_enable_x64:
-                if arr.dtype == np.uint64 and arr.size and arr.max() > np.iinfo(np.int64).max:
-                    arr = arr.astype(np.float64)
-            elif arr.size and (
-                arr.max() > np.iinfo(np.int32).max or arr.min() < np.iinfo(np.int32).min
-            ):
-                # uint32 holds big counts exactly; anything else becomes float32.
-                if arr.min() >= 0 and arr.max() <= np.iinfo(np.uint32).max:
-                    arr = arr.astype(np.uint32)
-                else:
-                    arr = arr.astype(np.float32)
-            elif arr.dtype.kind == "i" or isinstance(count, int):
-                arr = arr.astype(np.int32)
-        c = jnp.asarray(arr)
-    if c.dtype == jnp.bool_:
-        c = c.astype(jnp.int32)
-    return c
-
-
-def _is_int(c: jax.Array) -> bool:
-    return jnp.issubdtype(c.dtype, jnp.integer)
-
-
-def at_least(c: jax.Array, b: float) -> jax.Array:
-    """``c >= b`` elementwise, exact for integer counts whatever the size of ``b``."""
-    if _is_int(c):
-        info = jnp.iinfo(c.dtype)
-        bi = math.ceil(b)
-        if bi > info.max:
-            return jnp.zeros(c.shape, jnp.bool_)
-        if bi <= info.min:
-            return jnp.ones(c.shape, jnp.bool_)
-        return c >= jnp.asarray(bi, c.dtype)
-    return c >= jnp.asarray(b, c.dtype)
-
-
-def shift(c: jax.Array, b: float) -> jax.Array:
-    """``max(c - b, 0)`` for a step number ``b >= 0``, without overflow.
-
-    For an integer count and an integer ``b`` the result stays an integer array in
-    the count's dtype (the subtraction only happens where ``c >= b``); otherwise
-    it is a float array.
-    """
-    if _is_int(c) and float(b).is_integer():
-        bi = int(b)
-        if bi == 0:
-            return jnp.maximum(c, jnp.zeros((), c.dtype))
-        if bi > jnp.iinfo(c.dtype).max:
-            return jnp.zeros(c.shape, c.dtype)
-        bc = jnp.asarray(bi, c.dtype)
-        return jnp.where(c >= bc, c - bc, jnp.zeros((), c.dtype))
-    f = c.astype(_float_like(c))
-    return jnp.maximum(f - float(b), 0)
-
-
-def _float_like(c: jax.Array):
-    """The float dtype that step arithmetic on ``c`` uses."""
-    return _float_dtype() if _is_int(c) else jnp.promote_types(c.dtype, _float_dtype())
-
-
-def since(c: jax.Array, b: float) -> jax.Array:
-    """``max(c - b, 0)`` as a float array (float64 under x64, else float32)."""
-    s = shift(c, b)
-    return s.astype(_float_like(s))
-
-
-def fraction(c: jax.Array, begin: float, length: float) -> jax.Array:
-    """``clip((c - begin) / length, 0, 1)`` as a float array; ``length > 0``."""
-    return jnp.minimum(since(c, begin) / float(length), 1)
-
-
-def floor_div(s: jax.Array, n: float) -> jax.Array:
-    """``floor(s / n)`` for a non-negative ``s`` from ``shift``, exact for integers."""
-    if _is_int(s) and float(n).is_integer() and int(n) <= jnp.iinfo(s.dtype).max:
-        return (s // jnp.asarray(int(n), s.dtype)).astype(_float_dtype())
-    return jnp.floor(s.astype(_float_like(s)) / float(n))
-
-
-def out_dtype(*values: ArrayLike):
-    """float32, or the widest float dtype among the (non-weak) value arguments."""
-    return jnp.result_type(jnp.float32, *[v for v in values if v is not None])
-
-
-def _cast(x: jax.Array, dtype) -> jax.Array:
-    return x.astype(dtype)
-
-
-# ---------------------------------------------------------------------------
-# Construction-time checks.
-
-
-def steps_arg(fn: str, name: str, value: Any, *, positive: bool = False) -> int | float:
-    """A concrete, finite, non-negative (or positive) step number, as a Python number."""
-    arr = concrete_values(value)
-    if arr is None or arr.ndim != 0 or isinstance(value, bool):
-        raise TypeError(
-            f"gradtx.{fn}({name}={value!r}): {name} must be a concrete number of steps "
-            f"(a Python int), because it fixes the shape of the schedule; got "
-            f"{type(value).__name__}."
-        )
-    v = arr.item()
-    if not math.isfinite(v) or (v <= 0 if positive else v < 0):
-        rng = "> 0" if positive else ">= 0"
-        raise ValueError(f"gradtx.{fn}({name}={v!r}): {name} must be finite and {rng}; got {v!r}.")
-    return int(v) if float(v).is_integer() else float(v)
-
-
-def transition_steps_arg(fn: str, value: Any) -> int | float:
-    """``transition_steps``, with a non-positive value turned into 0 (a constant schedule).
-
-    optax accepts ``transition_steps <= 0`` and gives a constant schedule; gradtx
-    does the same and warns, since it is usually a mistake.
-    """
-    arr = concrete_values(value)
-    if arr is not None and arr.ndim == 0 and not isinstance(value, bool) and arr.item() < 0:
-        warnings.warn(
-            f"gradtx.{fn}(transition_steps={arr.item()!r}): a non-positive transition_steps "
-            "gives a constant schedule with value init_value.",
-            stacklevel=3,
-        )
-        return 0
-    return steps_arg(fn, "transition_steps", value)
-
-
-def boundaries_arg(fn: str, boundaries_and_scales: dict | None):
-    """Sorted ``(boundaries, scales)`` from a ``{step: scale}`` dict, checked."""
-    if boundaries_and_scales is None:
-        return (), ()
-    if not isinstance(boundaries_and_scales, dict):
-        raise TypeError(
-            f"gradtx.{fn}(boundaries_and_scales=...): must be a dict {{step: scale}}; "
-            f"got {type(boundaries_and_scales).__name__}."
-        )
-    items = sorted(
-        (steps_arg(fn, "boundaries_and_scales key", k), s) for k, s in boundaries_and_scales.items()
-    )
-    for b, s in items:
-        arr = concrete_values(s)
-        if arr is not None and np.any(arr < 0):
-            raise ValueError(
-                f"gradtx.{fn}(boundaries_and_scales=...): scales must be >= 0; got "
-                f"scale {s!r} at step {b}."
-            )
-    return tuple(b for b, _ in items), tuple(s for _, s in items)
-
+from gradtx.schedules._step_math import (
+    ArrayLike,
+    as_count,
+    at_least,
+    boundaries_arg,
+    cast_value,
+    float_like,
+    floor_div,
+    fraction,
+    out_dtype,
+    shift,
+    steps_arg,
+    transition_steps_arg,
+)
 
 # ---------------------------------------------------------------------------
 # Schedules.
@@ -263,7 +104,7 @@ def polynomial_schedule(
 
     def schedule(count):
         frac = 1 - fraction(as_count(count), transition_begin, transition_steps)
-        return (init_value - end_value) * _cast(frac, dtype) ** power + end_value
+        return (init_value - end_value) * cast_value(frac, dtype) ** power + end_value
 
     return schedule
 
@@ -300,7 +141,7 @@ def linear_schedule(
     dtype = out_dtype(init_value, end_value)
 
     def schedule(count):
-        frac = _cast(fraction(as_count(count), transition_begin, transition_steps), dtype)
+        frac = cast_value(fraction(as_count(count), transition_begin, transition_steps), dtype)
         return (1 - frac) * init_value + frac * end_value
 
     return schedule
@@ -405,7 +246,7 @@ def piecewise_interpolate_schedule(
             if hi <= lo:
                 continue
             # The weight is computed in the count's float precision, then cast.
-            w = _cast(weight(fraction(c, lo, hi - lo)), dtype)
+            w = cast_value(weight(fraction(c, lo, hi - lo)), dtype)
             start, end = jnp.asarray(values[i], dtype), jnp.asarray(values[i + 1], dtype)
             seg = end + (start - end) * w
             v = jnp.where(at_least(c, hi), v, seg)
@@ -472,9 +313,9 @@ def exponential_decay(
         if staircase:
             p = floor_div(s, transition_steps)
         else:
-            p = s.astype(_float_like(s)) / float(transition_steps)
+            p = s.astype(float_like(s)) / float(transition_steps)
         rate = jnp.asarray(decay_rate, dtype)
-        v = init_value * rate ** _cast(p, dtype)
+        v = init_value * rate ** cast_value(p, dtype)
         if end_value is not None:
             v = jnp.where(rate < 1, jnp.maximum(v, end_value), jnp.minimum(v, end_value))
         return v.astype(dtype)
@@ -521,7 +362,7 @@ def cosine_decay_schedule(
 
     def schedule(count):
         frac = fraction(as_count(count), 0, decay_steps)
-        cos = _cast(0.5 * (1 + jnp.cos(jnp.pi * frac)), dtype)
+        cos = cast_value(0.5 * (1 + jnp.cos(jnp.pi * frac)), dtype)
         return init_value * ((1 - alpha) * cos**exponent + alpha)
 
     return schedule
