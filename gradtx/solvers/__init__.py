@@ -1,6 +1,9 @@
 """Deterministic solvers and line searches, with one jitted run loop (``minimize``, ``least_squares``)."""
 
 # ruff: noqa: I001  (sorted by defining module)
+from gradtx.solvers._bfgs import ScaleByBFGSState as ScaleByBFGSState
+from gradtx.solvers._bfgs import bfgs as bfgs
+from gradtx.solvers._bfgs import scale_by_bfgs as scale_by_bfgs
 from gradtx.solvers._lbfgs import ScaleByLBFGSState as ScaleByLBFGSState
 from gradtx.solvers._lbfgs import lbfgs as lbfgs
 from gradtx.solvers._lbfgs import scale_by_lbfgs as scale_by_lbfgs

@@ -33,6 +33,8 @@ ENTRIES = [
         optimizer=True,
         **LS,
     ),
+    Entry("solvers.scale_by_bfgs", gx.solvers.scale_by_bfgs),
+    Entry("solvers.bfgs", gx.solvers.bfgs, optimizer=True, **LS),
     Entry("scale_by_zoom_linesearch", lambda: gx.scale_by_zoom_linesearch(10), **LS),
     Entry(
         "scale_by_zoom_linesearch_options",

@@ -185,10 +185,28 @@ def test_reason_names_and_validation():
         minimize(3.0, jnp.zeros(2))
 
 
+@pytest.mark.parametrize("name", ["rosenbrock2", "beale", "zakharov"])
+def test_bfgs_matches_or_beats_scipy_bfgs(name):
+    fun, x0 = PROBLEMS[name]
+    x0 = jnp.asarray(x0, jnp.float64)
+    sol = jax.jit(lambda x: minimize(fun, x, gx.solvers.bfgs(), tol=1e-9))(x0)
+    vg = jax.jit(jax.value_and_grad(fun))
+    ref = scipy.optimize.minimize(
+        lambda x: tuple(np.asarray(a) for a in vg(jnp.asarray(x))), np.asarray(x0), jac=True, method="BFGS"
+    )
+    assert sol.reason_name == "CONVERGED"
+    assert float(sol.value) <= ref.fun + 1e-8 * abs(ref.fun) + 1e-15, (float(sol.value), ref.fun)
+    np.testing.assert_allclose(sol.params, ref.x, atol=1e-4)
+    COUNTS["bfgs " + name] = (int(sol.num_steps), int(sol.num_fun_evals), ref.nit, ref.nfev)
+    if name == "rosenbrock2":  # after many 2-D steps the model is the inverse Hessian
+        h = jax.hessian(fun)(sol.params)
+        np.testing.assert_allclose(sol.state[0].inv_hessian @ h, np.eye(2), atol=0.2)
+
+
 def test_zz_report_counts(capsys):
     for name in NAMES:
         solved(name)
     with capsys.disabled():
-        print("\nminimize (L-BFGS, tol=1e-9) vs scipy L-BFGS-B: steps, fun evals | nit, nfev")
+        print("\nminimize (L-BFGS; BFGS) tol=1e-9 vs scipy L-BFGS-B (BFGS): steps, evals | nit, nfev")
         for name, (s, f, nit, nfev) in COUNTS.items():
             print(f"  {name:16s} {s:5d} {f:5d} | {nit:5d} {nfev:5d}")
