@@ -21,6 +21,9 @@ from gradtx.solvers._linesearch_zoom import ZoomLinesearchInfo as ZoomLinesearch
 from gradtx.solvers._linesearch_zoom import scale_by_zoom_linesearch as scale_by_zoom_linesearch
 from gradtx.solvers._objective import value_and_grad_from_state as value_and_grad_from_state
 from gradtx.solvers._minimize import minimize as minimize
+from gradtx.solvers._ncg import ScaleByNCGState as ScaleByNCGState
+from gradtx.solvers._ncg import ncg as ncg
+from gradtx.solvers._ncg import scale_by_ncg as scale_by_ncg
 from gradtx.solvers._solution import Reason as Reason
 from gradtx.solvers._solution import Solution as Solution
 from gradtx.solvers._least_squares import least_squares as least_squares

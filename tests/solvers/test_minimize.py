@@ -203,10 +203,34 @@ def test_bfgs_matches_or_beats_scipy_bfgs(name):
         np.testing.assert_allclose(sol.state[0].inv_hessian @ h, np.eye(2), atol=0.2)
 
 
+@pytest.mark.parametrize(
+    "name,method",
+    [
+        ("rosenbrock2", "polak-ribiere"),
+        ("beale", "polak-ribiere"),
+        ("himmelblau", "fletcher-reeves"),
+        ("himmelblau", "hestenes-stiefel"),
+        ("himmelblau", "dai-yuan"),
+    ],
+)
+def test_nonlinear_cg_matches_or_beats_scipy_cg(name, method):
+    fun, x0 = PROBLEMS[name]
+    x0 = jnp.asarray(x0, jnp.float64)
+    sol = jax.jit(lambda x: minimize(fun, x, gx.solvers.ncg(method), tol=1e-9, max_steps=3000))(x0)
+    vg = jax.jit(jax.value_and_grad(fun))
+    ref = scipy.optimize.minimize(
+        lambda x: tuple(np.asarray(a) for a in vg(jnp.asarray(x))), np.asarray(x0), jac=True, method="CG"
+    )
+    assert sol.reason_name == "CONVERGED", sol.reason_name
+    assert float(sol.value) <= ref.fun + 1e-8 * abs(ref.fun) + 1e-15, (float(sol.value), ref.fun)
+    np.testing.assert_allclose(sol.params, ref.x, atol=1e-4)
+    COUNTS[f"ncg-{method[:2]} {name}"] = (int(sol.num_steps), int(sol.num_fun_evals), ref.nit, ref.nfev)
+
+
 def test_zz_report_counts(capsys):
     for name in NAMES:
         solved(name)
     with capsys.disabled():
-        print("\nminimize (L-BFGS; BFGS) tol=1e-9 vs scipy L-BFGS-B (BFGS): steps, evals | nit, nfev")
+        print("\nminimize (L-BFGS; BFGS; NCG) tol=1e-9 vs scipy L-BFGS-B (BFGS; CG): steps, evals | nit, nfev")
         for name, (s, f, nit, nfev) in COUNTS.items():
             print(f"  {name:16s} {s:5d} {f:5d} | {nit:5d} {nfev:5d}")
