@@ -35,7 +35,6 @@ import numpy as np  # noqa: E402
 import optax  # noqa: E402
 import scipy.optimize  # noqa: E402
 
-import gradtx  # noqa: E402
 from gradtx.solvers import minimize  # noqa: E402
 
 TOL, MAX_STEPS = 1e-6, 2000
@@ -158,7 +157,11 @@ def time_scipy(fun, x0, repeats):
     for _ in range(repeats):
         t = time.perf_counter()
         r = scipy.optimize.minimize(
-            fg, np.asarray(x0), jac=True, method="L-BFGS-B", options={"gtol": TOL, "maxiter": MAX_STEPS}
+            fg,
+            np.asarray(x0),
+            jac=True,
+            method="L-BFGS-B",
+            options={"gtol": TOL, "maxiter": MAX_STEPS},
         )
         times.append(time.perf_counter() - t)
     return statistics.median(times), None, int(r.nit), int(r.nfev), float(r.fun)

@@ -8,11 +8,11 @@ import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
-from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, identity
+from gradtx._core._contract import GradientTransformation, ScalarOrSchedule
 from gradtx._core._numerics import safe_increment, widest_float_dtype, zero_count
-from gradtx._core._validate import check_learning_rate, require_params
-from gradtx.solvers._linesearch_zoom import scale_by_zoom_linesearch
-from gradtx.transforms._scaling import scale, scale_by_learning_rate
+from gradtx._core._validate import require_params
+from gradtx.solvers._lbfgs import quasi_newton_chain
+from gradtx.solvers._linesearch_zoom import QUASI_NEWTON_LINESEARCH
 from gradtx.tree_utils._tree_math import tree_cast_like, tree_zeros_like
 
 
@@ -105,9 +105,7 @@ def scale_by_bfgs(scale_init_precond: bool = True) -> GradientTransformation:
 def bfgs(
     learning_rate: ScalarOrSchedule | None = None,
     scale_init_precond: bool = True,
-    linesearch: GradientTransformation | None = scale_by_zoom_linesearch(
-        max_linesearch_steps=20, initial_guess_strategy="one"
-    ),
+    linesearch: GradientTransformation | None = QUASI_NEWTON_LINESEARCH,
 ) -> GradientTransformation:
     """BFGS: a quasi-Newton step ``-H_k g_k`` with a dense ``H_k``, its length set by a line search.
 
@@ -141,13 +139,6 @@ def bfgs(
       >>> sol.reason_name, sol.params.round(3)
       ('CONVERGED', Array([1., 1.], dtype=float32))
     """
-    if learning_rate is None:
-        step = scale(-1.0)
-    else:
-        check_learning_rate("solvers.bfgs", learning_rate)
-        step = scale_by_learning_rate(learning_rate)
-    return chain(
-        scale_by_bfgs(scale_init_precond),
-        step,
-        identity() if linesearch is None else linesearch,
+    return quasi_newton_chain(
+        "solvers.bfgs", scale_by_bfgs(scale_init_precond), learning_rate, linesearch
     )

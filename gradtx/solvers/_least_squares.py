@@ -118,7 +118,9 @@ def least_squares(
             f"got {type(residual_fn).__name__}."
         )
     if method not in _METHODS:
-        raise ValueError(f"gradtx.{fn}(method={method!r}): method must be 'lm' or 'gn'; got {method!r}.")
+        raise ValueError(
+            f"gradtx.{fn}(method={method!r}): method must be 'lm' or 'gn'; got {method!r}."
+        )
     if linear_solver not in _LINEAR:
         raise ValueError(
             f"gradtx.{fn}(linear_solver={linear_solver!r}): linear_solver must be one of "
@@ -234,7 +236,11 @@ def least_squares(
         reason = jnp.where(
             nonfinite,
             Reason.NONFINITE,
-            jnp.where(converged, Reason.CONVERGED, jnp.where(fail, Reason.LINESEARCH_FAILED, Reason.MAX_STEPS)),
+            jnp.where(
+                converged,
+                Reason.CONVERGED,
+                jnp.where(fail, Reason.LINESEARCH_FAILED, Reason.MAX_STEPS),
+            ),
         ).astype(jnp.int32)
         return _Carry(
             x=keep(x_new, c.x),

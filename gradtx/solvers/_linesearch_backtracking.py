@@ -9,9 +9,14 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation
 from gradtx._core._validate import check_int, check_nonnegative, check_positive, check_range
-from gradtx.solvers._objective import check_value_fn, value_dtype, value_fn_kwargs
-from gradtx.tree_utils._tree_math import tree_add_scaled, tree_cast_like, tree_scale, tree_vdot
-from gradtx.tree_utils._tree_math import tree_zeros_like
+from gradtx.solvers._objective import line_objective, value_dtype
+from gradtx.tree_utils._tree_math import (
+    tree_add_scaled,
+    tree_cast_like,
+    tree_scale,
+    tree_vdot,
+    tree_zeros_like,
+)
 
 
 class BacktrackingLinesearchInfo(NamedTuple):
@@ -128,14 +133,7 @@ def scale_by_backtracking_linesearch(
         )
 
     def update(updates, state, params=None, *, value=None, grad=None, value_fn=None, **extra):
-        if params is None or value is None or grad is None:
-            raise ValueError(
-                f"gradtx.{fn}: update needs params, value= and grad= (the objective and "
-                "its gradient at params) as well as value_fn=."
-            )
-        check_value_fn(fn, value_fn)
-        kwargs = value_fn_kwargs(value_fn, extra)
-        objective = lambda p: value_fn(p, **kwargs)
+        objective = line_objective(fn, params, value, grad, value_fn, extra)
         dt = value_dtype(params)
         value0 = jnp.asarray(value, dt)
         slope = jnp.real(tree_vdot(grad, updates)).astype(dt)

@@ -180,7 +180,9 @@ def minimize(
     """
     fn = "solvers.minimize"
     if not callable(fun):
-        raise TypeError(f"gradtx.{fn}(fun={fun!r}): fun must be a callable; got {type(fun).__name__}.")
+        raise TypeError(
+            f"gradtx.{fn}(fun={fun!r}): fun must be a callable; got {type(fun).__name__}."
+        )
     if optimizer is None:
         optimizer = lbfgs()
     elif not (isinstance(optimizer, tuple) and len(optimizer) == 2 and callable(optimizer[1])):
@@ -257,14 +259,23 @@ def minimize(
             converged |= (v <= c.value) & (c.value - v <= ftol * scale)
         converged &= accept
         unmoved = jnp.all(
-            jnp.asarray([jnp.all(a == b) for a, b in zip(jax.tree.leaves(new_params), jax.tree.leaves(c.params))])
+            jnp.asarray(
+                [
+                    jnp.all(a == b)
+                    for a, b in zip(jax.tree.leaves(new_params), jax.tree.leaves(c.params))
+                ]
+            )
         )
         no_progress = has_linesearch & (worse | unmoved) & ~converged
         n = c.step + 1
         reason = jnp.where(
             ~finite,
             Reason.NONFINITE,
-            jnp.where(converged, Reason.CONVERGED, jnp.where(no_progress, Reason.LINESEARCH_FAILED, Reason.MAX_STEPS)),
+            jnp.where(
+                converged,
+                Reason.CONVERGED,
+                jnp.where(no_progress, Reason.LINESEARCH_FAILED, Reason.MAX_STEPS),
+            ),
         ).astype(jnp.int32)
         done = ~finite | converged | no_progress
         kept = tree_where(accept, (new_params, v, g, gn), (c.params, c.value, c.grad, c.grad_norm))

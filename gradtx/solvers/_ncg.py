@@ -35,7 +35,9 @@ class ScaleByNCGState(NamedTuple):
     prev_direction: Any
 
 
-def scale_by_ncg(method: str = "polak-ribiere", restart_every: int | None = None) -> GradientTransformation:
+def scale_by_ncg(
+    method: str = "polak-ribiere", restart_every: int | None = None
+) -> GradientTransformation:
     """Turn gradients into nonlinear conjugate-gradient directions (negated: ``p = -d``).
 
     With ``g`` the gradient, ``g'`` the previous one, ``y = g - g'`` and ``d'`` the

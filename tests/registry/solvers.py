@@ -26,7 +26,9 @@ ENTRIES = [
     Entry("scale_by_lbfgs", gx.scale_by_lbfgs),
     Entry("scale_by_lbfgs_m1_unscaled", lambda: gx.scale_by_lbfgs(1, scale_init_precond=False)),
     Entry("lbfgs", gx.lbfgs, optimizer=True, **LS),
-    Entry("lbfgs_no_linesearch", lambda: gx.lbfgs(0.1, memory_size=3, linesearch=None), optimizer=True),
+    Entry(
+        "lbfgs_no_linesearch", lambda: gx.lbfgs(0.1, memory_size=3, linesearch=None), optimizer=True
+    ),
     Entry(
         "lbfgs_backtracking",
         lambda: gx.lbfgs(linesearch=gx.scale_by_backtracking_linesearch(10, store_grad=True)),
@@ -53,7 +55,9 @@ ENTRIES = [
         ),
         **LS,
     ),
-    Entry("scale_by_backtracking_linesearch", lambda: gx.scale_by_backtracking_linesearch(10), **LS),
+    Entry(
+        "scale_by_backtracking_linesearch", lambda: gx.scale_by_backtracking_linesearch(10), **LS
+    ),
     Entry(
         "scale_by_backtracking_linesearch_store_grad",
         lambda: gx.scale_by_backtracking_linesearch(

@@ -17,9 +17,7 @@ def himmelblau(x):
 
 def beale(x):
     a, b = x[0], x[1]
-    return (
-        (1.5 - a + a * b) ** 2 + (2.25 - a + a * b**2) ** 2 + (2.625 - a + a * b**3) ** 2
-    )
+    return (1.5 - a + a * b) ** 2 + (2.25 - a + a * b**2) ** 2 + (2.625 - a + a * b**3) ** 2
 
 
 def powell_singular(x):
@@ -100,11 +98,7 @@ def bard(x):
 
 def box3d(x):
     t = 0.1 * jnp.arange(1.0, 11.0)
-    return (
-        jnp.exp(-t * x[0])
-        - jnp.exp(-t * x[1])
-        - x[2] * (jnp.exp(-t) - jnp.exp(-10.0 * t))
-    )
+    return jnp.exp(-t * x[0]) - jnp.exp(-t * x[1]) - x[2] * (jnp.exp(-t) - jnp.exp(-10.0 * t))
 
 
 def brown_badly_scaled(x):

@@ -116,11 +116,7 @@ def test_backtracking_accepts_the_first_armijo_step():
     v, g = jax.value_and_grad(f)(x)
     u, s = tx.update(-g, tx.init(x), x, value=v, grad=g, value_fn=f)
     # by hand: the largest 0.5^k (start min(1.5 * 1, 1) = 1) meeting Armijo with c = 1e-4
-    lr = next(
-        0.5**k
-        for k in range(30)
-        if f(x - 0.5**k * g) <= v - 1e-4 * 0.5**k * jnp.sum(g**2)
-    )
+    lr = next(0.5**k for k in range(30) if f(x - 0.5**k * g) <= v - 1e-4 * 0.5**k * jnp.sum(g**2))
     np.testing.assert_allclose(s.learning_rate, lr)
     np.testing.assert_allclose(u, -lr * g)
     assert int(s.info.num_linesearch_steps) == 1 + round(-np.log2(lr))
@@ -151,7 +147,9 @@ def test_extra_args_reach_value_fn_and_unknown_ones_are_ignored():
 
 
 def test_validation_messages():
-    with pytest.raises(ValueError, match=r"scale_by_lbfgs\(memory_size=0\): memory_size must be >= 1"):
+    with pytest.raises(
+        ValueError, match=r"scale_by_lbfgs\(memory_size=0\): memory_size must be >= 1"
+    ):
         gx.scale_by_lbfgs(0)
     with pytest.raises(ValueError, match=r"curv_rtol must be in \[0, inf\); got -1.0"):
         gx.scale_by_zoom_linesearch(10, curv_rtol=-1.0)
