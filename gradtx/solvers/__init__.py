@@ -24,6 +24,9 @@ from gradtx.solvers._minimize import minimize as minimize
 from gradtx.solvers._ncg import ScaleByNCGState as ScaleByNCGState
 from gradtx.solvers._ncg import ncg as ncg
 from gradtx.solvers._ncg import scale_by_ncg as scale_by_ncg
+from gradtx.solvers._newton_cg import ScaleByNewtonCGState as ScaleByNewtonCGState
+from gradtx.solvers._newton_cg import newton_cg as newton_cg
+from gradtx.solvers._newton_cg import scale_by_newton_cg as scale_by_newton_cg
 from gradtx.solvers._solution import Reason as Reason
 from gradtx.solvers._solution import Solution as Solution
 from gradtx.solvers._least_squares import least_squares as least_squares

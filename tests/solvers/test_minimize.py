@@ -227,12 +227,32 @@ def test_nonlinear_cg_matches_or_beats_scipy_cg(name, method):
     )
 
 
+@pytest.mark.parametrize("name", ["rosenbrock2", "beale"])
+def test_newton_cg_matches_or_beats_scipy_newton_cg(name):
+    fun, x0 = PROBLEMS[name]
+    x0 = jnp.asarray(x0, jnp.float64)
+    sol = jax.jit(lambda x: minimize(fun, x, gx.solvers.newton_cg(), tol=1e-9))(x0)
+    vg = jax.jit(jax.value_and_grad(fun))
+    hessp = jax.jit(lambda x, v: jax.jvp(jax.grad(fun), (x,), (v,))[1])
+    ref = scipy.optimize.minimize(
+        lambda x: tuple(np.asarray(a) for a in vg(jnp.asarray(x))),
+        np.asarray(x0),
+        jac=True,
+        hessp=lambda x, v: np.asarray(hessp(jnp.asarray(x), jnp.asarray(v))),
+        method="Newton-CG",
+    )
+    assert sol.reason_name == "CONVERGED", sol.reason_name
+    assert float(sol.value) <= ref.fun + 1e-8 * abs(ref.fun) + 1e-15, (float(sol.value), ref.fun)
+    np.testing.assert_allclose(sol.params, ref.x, atol=1e-4)
+    COUNTS[f"newton-cg {name}"] = (int(sol.num_steps), int(sol.num_fun_evals), ref.nit, ref.nfev)
+
+
 def test_zz_report_counts(capsys):
     for name in NAMES:
         solved(name)
     with capsys.disabled():
         print(
-            "\nminimize (L-BFGS; BFGS; NCG) tol=1e-9 vs scipy L-BFGS-B (BFGS; CG): steps, evals | nit, nfev"
+            "\nminimize (L-BFGS; BFGS; NCG; Newton-CG) tol=1e-9 vs scipy L-BFGS-B (BFGS; CG; Newton-CG): steps, evals | nit, nfev"
         )
         for name, (s, f, nit, nfev) in COUNTS.items():
             print(f"  {name:16s} {s:5d} {f:5d} | {nit:5d} {nfev:5d}")
