@@ -95,7 +95,7 @@ def strong_wolfe_steps(f, x0, steps, c1=1e-4, c2=0.9):
     return [np.asarray(r) for r in run(x0)]
 
 
-@pytest.mark.parametrize("name", ["rosenbrock2", "himmelblau", "beale", "powell_singular"])
+@pytest.mark.parametrize("name", ["rosenbrock2", "himmelblau", "powell_singular"])
 def test_zoom_steps_satisfy_strong_wolfe(name):
     f, x0 = PROBLEMS[name]
     f0, d0, t, ft, dt, gnorm = strong_wolfe_steps(f, jnp.asarray(x0), 40)
