@@ -45,6 +45,10 @@ DOCUMENTED_DEFAULT_DIFFERENCES = {
     # None builds the default Hutchinson estimator at call time (optax builds one
     # shared object as the default value).
     ("sophia", "hessian_diagonal_fn"),
+    # gradtx's own zoom line search built with optax's default arguments
+    # (max_linesearch_steps=20, initial_guess_strategy="one"); trajectories equal
+    # optax's in float64 (tests/solvers/test_lbfgs.py).
+    ("lbfgs", "linesearch"),
 }
 
 

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, identity
 from gradtx._core._numerics import safe_increment, widest_float_dtype, zero_count
 from gradtx._core._validate import check_int, check_learning_rate, require_params
-from gradtx.solvers._linesearch_zoom import scale_by_zoom_linesearch
+from gradtx.solvers._linesearch_zoom import QUASI_NEWTON_LINESEARCH
 from gradtx.transforms._scaling import scale, scale_by_learning_rate
 from gradtx.tree_utils._arithmetic import tree_add_scale, tree_scale, tree_sub
 from gradtx.tree_utils._construct import tree_cast_like, tree_zeros_like
@@ -159,9 +159,7 @@ def lbfgs(
     learning_rate: ScalarOrSchedule | None = None,
     memory_size: int = 10,
     scale_init_precond: bool = True,
-    linesearch: GradientTransformation | None = scale_by_zoom_linesearch(  # noqa: B008 (optax)
-        max_linesearch_steps=20, initial_guess_strategy="one"
-    ),
+    linesearch: GradientTransformation | None = QUASI_NEWTON_LINESEARCH,
 ) -> GradientTransformation:
     """L-BFGS: a quasi-Newton step ``-H_k g_k`` with its length set by a line search.
 
@@ -210,13 +208,20 @@ def lbfgs(
       7.52E+00
       7.46E-14
     """
+    direction = scale_by_lbfgs(memory_size=memory_size, scale_init_precond=scale_init_precond)
+    return quasi_newton_chain("lbfgs", direction, learning_rate, linesearch)
+
+
+def quasi_newton_chain(
+    fn: str,
+    direction: GradientTransformation,
+    learning_rate: ScalarOrSchedule | None,
+    linesearch: GradientTransformation | None,
+) -> GradientTransformation:
+    """``chain(direction, scale(-1) or scale_by_learning_rate(lr), linesearch or identity)``."""
     if learning_rate is None:
         step = scale(-1.0)
     else:
-        check_learning_rate("lbfgs", learning_rate)
+        check_learning_rate(fn, learning_rate)
         step = scale_by_learning_rate(learning_rate)
-    return chain(
-        scale_by_lbfgs(memory_size=memory_size, scale_init_precond=scale_init_precond),
-        step,
-        identity() if linesearch is None else linesearch,
-    )
+    return chain(direction, step, identity() if linesearch is None else linesearch)

@@ -108,8 +108,8 @@ def least_squares(
       >>> t = jnp.linspace(0.0, 1.0, 5)
       >>> y = 2.0 * jnp.exp(-3.0 * t)
       >>> sol = least_squares(lambda p: p[0] * jnp.exp(-p[1] * t) - y, jnp.array([1.0, 1.0]))
-      >>> sol.reason_name, sol.params.round(3)
-      ('CONVERGED', Array([2., 3.], dtype=float32))
+      >>> print(sol.reason_name, [round(float(v), 3) for v in sol.params])
+      CONVERGED [2.0, 3.0]
     """
     fn = "solvers.least_squares"
     if not callable(residual_fn):

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation
 from gradtx._core._validate import check_int, check_nonnegative, check_positive, check_range
-from gradtx.solvers._objective import check_value_fn, value_dtype, value_fn_kwargs
+from gradtx.solvers._objective import line_objective, value_dtype
 from gradtx.tree_utils._arithmetic import tree_add_scale, tree_scale
 from gradtx.tree_utils._construct import tree_cast_like, tree_zeros_like
 from gradtx.tree_utils._reductions import tree_vdot
@@ -129,14 +129,7 @@ def scale_by_backtracking_linesearch(
         )
 
     def update(updates, state, params=None, *, value=None, grad=None, value_fn=None, **extra):
-        if params is None or value is None or grad is None:
-            raise ValueError(
-                f"gradtx.{fn}: update needs params, value= and grad= (the objective and "
-                "its gradient at params) as well as value_fn=."
-            )
-        check_value_fn(fn, value_fn)
-        kwargs = value_fn_kwargs(value_fn, extra)
-        objective = lambda p: value_fn(p, **kwargs)
+        objective = line_objective(fn, params, value, grad, value_fn, extra)
         dt = value_dtype(params)
         value0 = jnp.asarray(value, dt)
         slope = jnp.real(tree_vdot(grad, updates)).astype(dt)

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 from gradtx._core._contract import GradientTransformation
 from gradtx._core._validate import check_int, check_nonnegative, check_positive, check_range
 from gradtx.solvers._interpolation import cubic_minimizer, quadratic_minimizer
-from gradtx.solvers._objective import check_value_fn, value_dtype, value_fn_kwargs
+from gradtx.solvers._objective import line_objective, value_dtype
 from gradtx.tree_utils._arithmetic import tree_add_scale, tree_scale, tree_where
 from gradtx.tree_utils._construct import tree_cast_like, tree_zeros_like
 from gradtx.tree_utils._reductions import tree_vdot
@@ -187,15 +187,9 @@ def scale_by_zoom_linesearch(
         )
 
     def update(updates, state, params=None, *, value=None, grad=None, value_fn=None, **extra):
-        if params is None or value is None or grad is None:
-            raise ValueError(
-                f"gradtx.{fn}: update needs params, value= and grad= (the objective and "
-                "its gradient at params) as well as value_fn=."
-            )
-        check_value_fn(fn, value_fn)
-        kwargs = value_fn_kwargs(value_fn, extra)
+        objective = line_objective(fn, params, value, grad, value_fn, extra)
         dt = value_dtype(params)
-        value_and_grad = jax.value_and_grad(lambda p: value_fn(p, **kwargs))
+        value_and_grad = jax.value_and_grad(objective)
 
         def trial(t):
             point = tree_cast_like(tree_add_scale(params, t, updates), params)
@@ -332,3 +326,9 @@ def scale_by_zoom_linesearch(
         return new_updates, tree_cast_like(new_state, state)
 
     return GradientTransformation(init, update)
+
+
+QUASI_NEWTON_LINESEARCH = scale_by_zoom_linesearch(
+    max_linesearch_steps=20, initial_guess_strategy="one"
+)
+"""The default line search of ``lbfgs`` and ``bfgs`` (optax's default for ``lbfgs``)."""

@@ -32,12 +32,22 @@ def value_dtype(params: Any) -> jnp.dtype:
     return real_dtype(jnp.asarray(jax.tree.leaves(params)[0]).dtype)
 
 
-def check_value_fn(fn: str, value_fn: Any) -> None:
+def line_objective(
+    fn: str, params: Any, value: Any, grad: Any, value_fn: Any, extra_args: dict[str, Any]
+) -> Callable[[Any], jax.Array]:
+    """Check a line search's extra arguments; return ``value_fn`` with its data bound."""
+    if params is None or value is None or grad is None:
+        raise ValueError(
+            f"gradtx.{fn}: update needs params, value= and grad= (the objective and "
+            "its gradient at params) as well as value_fn=."
+        )
     if not callable(value_fn):
         raise TypeError(
             f"gradtx.{fn}: update needs value_fn=, a callable returning the objective's "
             f"value at the params; got {type(value_fn).__name__}."
         )
+    kwargs = value_fn_kwargs(value_fn, extra_args)
+    return lambda p: value_fn(p, **kwargs)
 
 
 def value_and_grad_from_state(value_fn: Callable[..., jax.Array]) -> Callable[..., Any]:

@@ -35,6 +35,21 @@ ENTRIES = [
         optimizer=True,
         **LS,
     ),
+    Entry("solvers.scale_by_bfgs", gx.solvers.scale_by_bfgs),
+    Entry("solvers.bfgs", gx.solvers.bfgs, optimizer=True, **LS),
+    Entry("solvers.scale_by_ncg", gx.solvers.scale_by_ncg),
+    Entry(
+        "solvers.scale_by_ncg_hs_restart",
+        lambda: gx.solvers.scale_by_ncg("hestenes-stiefel", restart_every=2),
+    ),
+    Entry("solvers.ncg_dai_yuan", lambda: gx.solvers.ncg("dai-yuan"), optimizer=True, **LS),
+    Entry("solvers.scale_by_newton_cg", gx.solvers.scale_by_newton_cg, **LS),
+    Entry(
+        "solvers.newton_cg_damped_warm",
+        lambda: gx.solvers.newton_cg(damping=0.1, cg_max_steps=3, warm_start=True),
+        optimizer=True,
+        **LS,
+    ),
     Entry("scale_by_zoom_linesearch", lambda: gx.scale_by_zoom_linesearch(10), **LS),
     Entry(
         "scale_by_zoom_linesearch_options",

@@ -20,6 +20,19 @@ from tests.solvers.problems import PROBLEMS, breast_cancer_logreg, rosenbrock
 COUNTS = {}  # problem -> (ours: steps, fun evals; scipy: nit, nfev), printed by the last test
 
 
+def scipy_minimize(fun, x0, method, **options):
+    """scipy.optimize.minimize with a jitted value-and-gradient."""
+    vg = jax.jit(jax.value_and_grad(fun))
+
+    def fun_and_grad(x):
+        v, g = vg(jnp.asarray(x))
+        return float(v), np.asarray(g)
+
+    return scipy.optimize.minimize(
+        fun_and_grad, np.asarray(x0), jac=True, method=method, options=options
+    )
+
+
 @functools.cache
 def solved(name):
     if name == "logreg":
@@ -28,19 +41,7 @@ def solved(name):
         fun, x0 = PROBLEMS[name]
     x0 = jnp.asarray(x0, jnp.float64)
     sol = jax.jit(lambda x: minimize(fun, x, tol=1e-9, max_steps=3000))(x0)
-    vg = jax.jit(jax.value_and_grad(fun))
-
-    def fun_and_grad(x):
-        v, g = vg(jnp.asarray(x))
-        return float(v), np.asarray(g)
-
-    ref = scipy.optimize.minimize(
-        fun_and_grad,
-        np.asarray(x0),
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": 15000, "maxfun": 15000},
-    )
+    ref = scipy_minimize(fun, x0, "L-BFGS-B", maxiter=15000, maxfun=15000)
     COUNTS[name] = (int(sol.num_steps), int(sol.num_fun_evals), ref.nit, ref.nfev)
     return sol, ref
 
@@ -185,10 +186,72 @@ def test_reason_names_and_validation():
         minimize(3.0, jnp.zeros(2))
 
 
+@pytest.mark.parametrize("name", ["rosenbrock2", "beale"])
+def test_bfgs_matches_or_beats_scipy_bfgs(name):
+    fun, x0 = PROBLEMS[name]
+    x0 = jnp.asarray(x0, jnp.float64)
+    sol = jax.jit(lambda x: minimize(fun, x, gx.solvers.bfgs(), tol=1e-9))(x0)
+    ref = scipy_minimize(fun, x0, "BFGS")
+    assert sol.reason_name == "CONVERGED"
+    assert float(sol.value) <= ref.fun + 1e-8 * abs(ref.fun) + 1e-15, (float(sol.value), ref.fun)
+    np.testing.assert_allclose(sol.params, ref.x, atol=1e-4)
+    COUNTS["bfgs " + name] = (int(sol.num_steps), int(sol.num_fun_evals), ref.nit, ref.nfev)
+    if name == "rosenbrock2":  # after many 2-D steps the model is the inverse Hessian
+        h = jax.hessian(fun)(sol.params)
+        np.testing.assert_allclose(sol.state[0].inv_hessian @ h, np.eye(2), atol=0.2)
+
+
+@pytest.mark.parametrize(
+    "name,method",
+    [
+        ("rosenbrock2", "polak-ribiere"),
+        ("himmelblau", "fletcher-reeves"),
+        ("himmelblau", "hestenes-stiefel"),
+        ("himmelblau", "dai-yuan"),
+    ],
+)
+def test_nonlinear_cg_matches_or_beats_scipy_cg(name, method):
+    fun, x0 = PROBLEMS[name]
+    x0 = jnp.asarray(x0, jnp.float64)
+    sol = jax.jit(lambda x: minimize(fun, x, gx.solvers.ncg(method), tol=1e-9, max_steps=3000))(x0)
+    ref = scipy_minimize(fun, x0, "CG")
+    assert sol.reason_name == "CONVERGED", sol.reason_name
+    assert float(sol.value) <= ref.fun + 1e-8 * abs(ref.fun) + 1e-15, (float(sol.value), ref.fun)
+    np.testing.assert_allclose(sol.params, ref.x, atol=1e-4)
+    COUNTS[f"ncg-{method[:2]} {name}"] = (
+        int(sol.num_steps),
+        int(sol.num_fun_evals),
+        ref.nit,
+        ref.nfev,
+    )
+
+
+@pytest.mark.parametrize("name", ["rosenbrock2"])
+def test_newton_cg_matches_or_beats_scipy_newton_cg(name):
+    fun, x0 = PROBLEMS[name]
+    x0 = jnp.asarray(x0, jnp.float64)
+    sol = jax.jit(lambda x: minimize(fun, x, gx.solvers.newton_cg(), tol=1e-9))(x0)
+    vg = jax.jit(jax.value_and_grad(fun))
+    hessp = jax.jit(lambda x, v: jax.jvp(jax.grad(fun), (x,), (v,))[1])
+    ref = scipy.optimize.minimize(
+        lambda x: tuple(np.asarray(a) for a in vg(jnp.asarray(x))),
+        np.asarray(x0),
+        jac=True,
+        hessp=lambda x, v: np.asarray(hessp(jnp.asarray(x), jnp.asarray(v))),
+        method="Newton-CG",
+    )
+    assert sol.reason_name == "CONVERGED", sol.reason_name
+    assert float(sol.value) <= ref.fun + 1e-8 * abs(ref.fun) + 1e-15, (float(sol.value), ref.fun)
+    np.testing.assert_allclose(sol.params, ref.x, atol=1e-4)
+    COUNTS[f"newton-cg {name}"] = (int(sol.num_steps), int(sol.num_fun_evals), ref.nit, ref.nfev)
+
+
 def test_zz_report_counts(capsys):
     for name in NAMES:
         solved(name)
     with capsys.disabled():
-        print("\nminimize (L-BFGS, tol=1e-9) vs scipy L-BFGS-B: steps, fun evals | nit, nfev")
+        print(
+            "\nminimize (L-BFGS; BFGS; NCG; Newton-CG) tol=1e-9 vs scipy L-BFGS-B (BFGS; CG; Newton-CG): steps, evals | nit, nfev"
+        )
         for name, (s, f, nit, nfev) in COUNTS.items():
             print(f"  {name:16s} {s:5d} {f:5d} | {nit:5d} {nfev:5d}")
