@@ -61,6 +61,20 @@ def zero_count() -> jax.Array:
     return jnp.zeros((), jnp.int32)
 
 
+def debiased_first_moment(mu, g, b1, c1, c1_next=None):
+    """Adam's bias-corrected first moment, or its Nesterov look-ahead (NAdam).
+
+    With ``c1 = 1 - b1^t`` and ``c1_next = 1 - b1^(t+1)`` (scalars computed once a
+    step by ``bias_correction_factor``):
+
+        m_hat = mu / c1                                  (c1_next None)
+        m_hat = b1 * mu / c1_next + (1 - b1) * g / c1    (Nesterov)
+    """
+    if c1_next is None:
+        return mu / c1.astype(mu.dtype)
+    return b1 * (mu / c1_next.astype(mu.dtype)) + (1 - b1) * (g / c1.astype(g.dtype))
+
+
 def canonicalize_dtype(dtype):
     """``None`` stays None; anything else becomes a concrete numpy dtype."""
     if dtype is None:

@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._numerics import safe_increment, zero_count
+from gradtx._core._numerics import debiased_first_moment, safe_increment, zero_count
 from gradtx._core._validate import validates_through_parts
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
@@ -99,12 +99,7 @@ def scale_by_belief(
         def leaf(g, m, n):
             new_m = moment_update(m, g, b1)
             new_n = ((1 - b2) * abs_sq(g - new_m) + b2 * n + eps_root).astype(n.dtype)
-            if nesterov:
-                m_hat = b1 * (new_m / c1_next.astype(new_m.dtype)) + (1 - b1) * (
-                    g / c1.astype(g.dtype)
-                )
-            else:
-                m_hat = new_m / c1.astype(new_m.dtype)
+            m_hat = debiased_first_moment(new_m, g, b1, c1, c1_next)
             n_hat = new_n / c2.astype(new_n.dtype)
             u = m_hat / (jnp.sqrt(n_hat) + eps)
             return u.astype(g.dtype), new_m, new_n

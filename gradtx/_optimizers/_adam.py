@@ -8,7 +8,12 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
+from gradtx._core._numerics import (
+    canonicalize_dtype,
+    debiased_first_moment,
+    safe_increment,
+    zero_count,
+)
 from gradtx._core._validate import (
     check_decay,
     check_dtype,
@@ -100,12 +105,7 @@ def scale_by_adam(
         def leaf(g, m, n):
             new_m = moment_update(m, g, b1)
             new_n = moment_update(n, abs_sq(g), b2)
-            if nesterov:
-                m_hat = b1 * (new_m / c1_next.astype(new_m.dtype)) + (1 - b1) * (
-                    g / c1.astype(g.dtype)
-                )
-            else:
-                m_hat = new_m / c1.astype(new_m.dtype)
+            m_hat = debiased_first_moment(new_m, g, b1, c1, c1_next)
             n_hat = new_n / c2.astype(new_n.dtype)
             u = m_hat / (jnp.sqrt(n_hat + eps_root) + eps)
             return u.astype(g.dtype), new_m, new_n

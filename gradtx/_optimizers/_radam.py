@@ -6,7 +6,12 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule
-from gradtx._core._numerics import default_float_dtype, safe_increment, zero_count
+from gradtx._core._numerics import (
+    debiased_first_moment,
+    default_float_dtype,
+    safe_increment,
+    zero_count,
+)
 from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative, check_range
 from gradtx._optimizers._adam import ScaleByAdamState
 from gradtx._optimizers._weight_decay import check_weight_decay, with_weight_decay
@@ -132,12 +137,7 @@ def scale_by_radam(
         def leaf(g, m, n):
             new_m = moment_update(m, g, b1)
             new_n = moment_update(n, abs_sq(g), b2)
-            if nesterov:
-                m_hat = b1 * (new_m / c1_next.astype(new_m.dtype)) + (1 - b1) * (
-                    g / c1.astype(g.dtype)
-                )
-            else:
-                m_hat = new_m / c1.astype(new_m.dtype)
+            m_hat = debiased_first_moment(new_m, g, b1, c1, c1_next)
             if eps_before_debias:
                 scale = jnp.sqrt(c2).astype(new_n.dtype) / (jnp.sqrt(new_n + eps_root) + eps)
                 adapted = r.astype(m_hat.dtype) * m_hat * scale

@@ -16,7 +16,12 @@ from gradtx._core._contract import (
     chain,
     init_empty_state,
 )
-from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
+from gradtx._core._numerics import (
+    canonicalize_dtype,
+    debiased_first_moment,
+    safe_increment,
+    zero_count,
+)
 from gradtx._core._validate import (
     check_decay,
     check_dtype,
@@ -238,12 +243,7 @@ def scale_by_muon(
         for (path, g), m, d in zip(with_path, mus, dims, strict=True):
             axes = _matrix_axes(fn, jax.tree_util.keystr(path) or "<root>", g.shape, d)
             new_m = (1 - beta) * g + beta * m
-            if nesterov:
-                m_hat = beta * (new_m / c1_next.astype(new_m.dtype)) + (1 - beta) * (
-                    g / c1.astype(g.dtype)
-                )
-            else:
-                m_hat = new_m / c1.astype(new_m.dtype)
+            m_hat = debiased_first_moment(new_m, g, beta, c1, c1_next if nesterov else None)
             u = orthogonalize_leaf(m_hat, axes, state.ns_coeffs, ns_steps, preconditioning, eps)
             if adaptive:
                 u = jnp.sum(m_hat.conj() * u) * u
