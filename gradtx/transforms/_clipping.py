@@ -209,7 +209,7 @@ def unitwise_norm(x: ArrayLike, axis: int | tuple[int, ...] | None = None) -> ja
 
     Example:
         >>> import gradtx, jax.numpy as jnp
-        >>> gradtx.unitwise_norm(jnp.array([[3.0, 0.0], [4.0, 1.0]]))
+        >>> gradtx.transforms.unitwise_norm(jnp.array([[3.0, 0.0], [4.0, 1.0]]))
         Array([[5., 1.],
                [5., 1.]], dtype=float32)
     """
@@ -233,7 +233,7 @@ def unitwise_clip(
     Example:
         >>> import gradtx, jax.numpy as jnp
         >>> g = jnp.array([3.0, 4.0])
-        >>> gradtx.unitwise_clip(gradtx.unitwise_norm(g), jnp.full(2, 1.0), g)
+        >>> gradtx.transforms.unitwise_clip(gradtx.transforms.unitwise_norm(g), jnp.full(2, 1.0), g)
         Array([0.6, 0.8], dtype=float32)
     """
     shapes = {jnp.shape(g_norm), jnp.shape(max_norm), jnp.shape(grad)}

@@ -93,7 +93,7 @@ def monitor(
         >>> import gradtx, jax.numpy as jnp
         >>> tx = gradtx.monitor({
         ...     "norm": gradtx.tree.norm,
-        ...     "norm_ema": gradtx.measure_with_ema(gradtx.tree.norm, decay=0.9),
+        ...     "norm_ema": gradtx.measure_with_ema(gradtx.tree.norm, decay=0.5),
         ... })
         >>> _, state = tx.update(jnp.array([3.0, 4.0]), tx.init(jnp.zeros(2)))
         >>> gradtx.tree_get(state, "norm"), gradtx.tree_get(state, "norm_ema")

@@ -114,8 +114,8 @@ def tree_bias_correction(moment: Any, decay: ArrayLike, count: ArrayLike) -> Any
 
     Example:
         >>> import gradtx, jax.numpy as jnp
-        >>> gradtx.tree_utils.tree_bias_correction([jnp.array([0.1])], 0.9, jnp.asarray(1))
-        [Array([1.], dtype=float32)]
+        >>> gradtx.tree_utils.tree_bias_correction([jnp.array([0.25])], 0.5, jnp.asarray(2))
+        [Array([0.33333334], dtype=float32)]
     """
     c = bias_correction_factor(decay, count)
     return jax.tree.map(lambda m: m / c.astype(jnp.result_type(m)), moment)

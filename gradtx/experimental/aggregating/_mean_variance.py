@@ -252,7 +252,7 @@ def add_mean_variance_to_opt(
     Example:
         >>> import gradtx, jax.numpy as jnp
         >>> from gradtx.experimental import aggregating
-        >>> opt = aggregating.add_mean_variance_to_opt(gradtx.sgd(0.1))
+        >>> opt = aggregating.add_mean_variance_to_opt(gradtx.sgd(0.1), ema_decay=0.5)
         >>> _, s = opt.update(jnp.array([[1.0], [3.0]]), opt.init(jnp.zeros(1)))
         >>> aggregating.get_unbiased_mean_and_variance_ema(s)
         (Array([2.], dtype=float32), Array([2.], dtype=float32))
