@@ -86,7 +86,12 @@ def _is_dynamic_leaf(x) -> bool:
 # after which ``jax.config.update("jax_num_cpu_devices", ...)`` fails.
 @functools.cache
 def _plain_array_types() -> frozenset:
-    return frozenset({type(jnp.zeros(())), np.ndarray, float, int, complex})
+    # ensure_compile_time_eval: a first call made inside a trace must still see the
+    # concrete array type, not the tracer's.
+    with jax.ensure_compile_time_eval():
+        concrete = type(jnp.zeros(()))
+    assert not issubclass(concrete, jax.core.Tracer)
+    return frozenset({concrete, np.ndarray, float, int, complex})
 
 
 class EagerJit:

@@ -17,6 +17,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_range,
+    require_param_values,
     require_params,
 )
 from gradtx._optimizers._weight_decay import as_scalar
@@ -93,6 +94,7 @@ def _accelerated(
     prox = _no_prox if prox is None else prox
 
     def init(params):
+        require_param_values(fn, params, "its iterates start at the params")
         return AcceleratedGradientState(
             count=zero_count(),
             x=jax.tree.map(lambda p: jnp.array(p, copy=True), params),

@@ -8,7 +8,12 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation
-from gradtx._core._validate import check_dtype, check_nonnegative, require_params
+from gradtx._core._validate import (
+    check_dtype,
+    check_nonnegative,
+    require_param_values,
+    require_params,
+)
 from gradtx.tree_utils._construct import tree_cast
 from gradtx.tree_utils._reductions import accumulation_dtype
 from gradtx.tree_utils._tree_math import abs_sq, check_same_structure, map_leaves_with_stats
@@ -79,6 +84,11 @@ def scale_by_distance_over_gradients(
         return jnp.sqrt(jnp.sum(abs_sq(x)))
 
     def init(params):
+        require_param_values(
+            "scale_by_distance_over_gradients",
+            params,
+            "its first step is sized by the params' norms",
+        )
         return ScaleByDistanceOverGradientsState(
             max_dist=jax.tree.map(lambda x: reps_rel * (1 + norm(x)), params),
             grad_sum_of_squares=jax.tree.map(

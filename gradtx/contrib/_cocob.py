@@ -13,6 +13,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_positive,
+    require_param_values,
     require_params,
 )
 from gradtx.transforms._scaling import scale_by_learning_rate
@@ -92,6 +93,7 @@ def _check_cocob(fn, alpha, eps):
 
 def _scale_by_cocob(alpha, eps) -> GradientTransformation:
     def init(params):
+        require_param_values("contrib.cocob", params, "it keeps the initial params")
         return COCOBState(
             init_particles=jax.tree.map(lambda p: jnp.array(p, copy=True), params),
             cumulative_gradients=tree_zeros_like(params),

@@ -19,6 +19,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_positive,
+    require_param_values,
     require_params,
 )
 from gradtx.transforms._scaling import scale_by_learning_rate
@@ -84,6 +85,9 @@ def _scale_by_dog(init_step, eps) -> GradientTransformation:
         if kind == "distance":
             r_eps = jnp.asarray(value, sdt)
         elif kind == "heuristic":
+            require_param_values(
+                "contrib.dog", params, "its first step is sized by the params' norm"
+            )
             r_eps = value * (1 + jnp.sqrt(tree_sum_of_squares_in(params, sdt)))
         else:
             r_eps = jnp.zeros((), sdt)
@@ -199,6 +203,7 @@ def _scale_by_dowg(init_estim_sq_dist, eps) -> GradientTransformation:
     r2_init = eps if init_estim_sq_dist is None else init_estim_sq_dist
 
     def init(params):
+        require_param_values("contrib.dowg", params, "it keeps the initial params")
         sdt = widest_float_dtype(params)
         return DoWGState(
             init_params=_copy(params),

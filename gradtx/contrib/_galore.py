@@ -20,6 +20,7 @@ from gradtx._core._validate import check_int, check_learning_rate, check_nonnega
 from gradtx._optimizers._adam import scale_by_adam
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
+from gradtx.tree_utils._tree_math import leaf_dtype
 
 
 class GaLoreDimensionNumbers(NamedTuple):
@@ -203,7 +204,7 @@ def _scale_by_galore(fn, rank, gap, scale, base_optimizer, dim_numbers) -> Gradi
         leaves, treedef, vs = views(params)
         projectors, proxies = [], []
         for x, v in zip(leaves, vs, strict=True):
-            dt = jnp.asarray(x).dtype
+            dt = leaf_dtype(x)
             if v is None:
                 projectors.append(jnp.zeros((0, 0), dt))
                 proxies.append(jnp.zeros(jnp.shape(x), dt))

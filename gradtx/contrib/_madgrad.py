@@ -13,6 +13,7 @@ from gradtx._core._validate import (
     check_decay,
     check_learning_rate,
     check_nonnegative,
+    require_param_values,
     require_params,
 )
 from gradtx.transforms._weight_decay import add_decayed_weights
@@ -100,6 +101,7 @@ def _check_madgrad(fn, learning_rate, momentum, eps):
 
 def _scale_by_madgrad(learning_rate, momentum, eps) -> GradientTransformation:
     def init(params):
+        require_param_values("contrib.madgrad", params, "it keeps the initial params x0")
         return MadgradState(
             count=zero_count(),
             grad_sum_sq=tree_zeros_like(params),

@@ -9,7 +9,13 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, with_extra_args_support
 from gradtx._core._numerics import safe_increment, widest_float_dtype, zero_count
-from gradtx._core._validate import check_int, check_nonnegative, check_positive, require_params
+from gradtx._core._validate import (
+    check_int,
+    check_nonnegative,
+    check_positive,
+    require_param_values,
+    require_params,
+)
 from gradtx.tree_utils._arithmetic import tree_where
 from gradtx.tree_utils._tree_math import tree_sum_of_squares_in, tree_vdot_in
 
@@ -113,6 +119,7 @@ def mechanize(
     base = with_extra_args_support(GradientTransformation(*base_optimizer))
 
     def init(params):
+        require_param_values("contrib.mechanize", params, "it keeps the initial params x0")
         sdt = widest_float_dtype(params)
         return MechanicState(
             base_optimizer_state=base.init(params),

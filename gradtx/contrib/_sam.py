@@ -14,7 +14,7 @@ from gradtx._core._contract import (
     with_extra_args_support,
 )
 from gradtx._core._numerics import widest_float_dtype
-from gradtx._core._validate import check_int, require_params
+from gradtx._core._validate import check_int, require_param_values, require_params
 from gradtx.tree_utils._arithmetic import tree_where
 from gradtx.tree_utils._tree_math import tree_sum_of_squares_in
 
@@ -156,6 +156,8 @@ def sam(
     check_int(fn, "sync_period", sync_period, low=1)
 
     def init(params):
+        if not opaque_mode:
+            require_param_values("contrib.sam", params, "it caches the params")
         return SAMState(
             steps_since_sync=jnp.zeros((), jnp.int32),
             opt_state=opt.init(params),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import jax
@@ -63,7 +64,7 @@ def scale_by_bfgs(scale_init_precond: bool = True) -> GradientTransformation:
     """
 
     def init(params):
-        n = ravel_pytree(params)[0].shape[0]
+        n = sum(math.prod(jnp.shape(x)) for x in jax.tree.leaves(params))
         return ScaleByBFGSState(
             count=zero_count(),
             params=tree_zeros_like(params),

@@ -12,6 +12,7 @@ import jax.numpy as jnp
 
 from gradtx._core._numerics import real_dtype
 from gradtx.tree_utils._state import tree_get
+from gradtx.tree_utils._tree_math import leaf_dtype
 
 
 def value_fn_kwargs(value_fn: Callable, extra_args: dict[str, Any]) -> dict[str, Any]:
@@ -29,7 +30,7 @@ def value_fn_kwargs(value_fn: Callable, extra_args: dict[str, Any]) -> dict[str,
 
 def value_dtype(params: Any) -> jnp.dtype:
     """The real dtype of objective values and step sizes: that of the first leaf."""
-    return real_dtype(jnp.asarray(jax.tree.leaves(params)[0]).dtype)
+    return real_dtype(leaf_dtype(jax.tree.leaves(params)[0]))
 
 
 def line_objective(

@@ -17,7 +17,7 @@ import jax.numpy as jnp
 from gradtx._core._contract import GradientTransformation, OptState, Params
 from gradtx._core._lookup import find_unique_state
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_decay, check_int, require_params
+from gradtx._core._validate import check_decay, check_int, require_param_values, require_params
 from gradtx.tree_utils._tree_math import zip_map
 
 
@@ -44,7 +44,8 @@ class SwaState(NamedTuple):
     average: Any
 
 
-def _copy(params):
+def _copy(fn: str, params):
+    require_param_values(fn, params, "the average starts at the params")
     return jax.tree.map(lambda p: jnp.array(p, copy=True), params)
 
 
@@ -109,7 +110,7 @@ def polyak_averaging(start_step: int = 0) -> GradientTransformation:
     check_int("polyak_averaging", "start_step", start_step, 0)
 
     def init(params):
-        return PolyakAveragingState(count=zero_count(), average=_copy(params))
+        return PolyakAveragingState(count=zero_count(), average=_copy("polyak_averaging", params))
 
     def update(updates, state, params=None, **extra_args):
         del extra_args
@@ -170,7 +171,7 @@ def params_ema(decay: float | jax.Array = 0.999, *, debias: bool = True) -> Grad
         raise TypeError(f"gradtx.params_ema(debias={debias!r}): debias must be a bool.")
 
     def init(params):
-        return ParamsEmaState(count=zero_count(), ema=_copy(params))
+        return ParamsEmaState(count=zero_count(), ema=_copy("params_ema", params))
 
     def update(updates, state, params=None, **extra_args):
         del extra_args
@@ -235,7 +236,7 @@ def swa(every_k: int = 1, start_step: int = 0) -> GradientTransformation:
     check_int("swa", "start_step", start_step, 0)
 
     def init(params):
-        return SwaState(count=zero_count(), num_averaged=zero_count(), average=_copy(params))
+        return SwaState(count=zero_count(), num_averaged=zero_count(), average=_copy("swa", params))
 
     def update(updates, state, params=None, **extra_args):
         del extra_args

@@ -14,6 +14,7 @@ from gradtx._core._contract import (
     stateless,
     with_extra_args_support,
 )
+from gradtx._core._validate import require_param_values
 from gradtx.transforms._momentum import ema
 
 
@@ -53,6 +54,7 @@ def snapshot(measure_name: str, measure: Callable[[Any], Any]) -> GradientTransf
         raise TypeError(f"gradtx.snapshot(measure={measure!r}): measure must be callable.")
 
     def init(params):
+        require_param_values("snapshot", params, "it measures the params")
         return SnapshotState({measure_name: measure(params)})
 
     def update(updates, state, params=None, **extra_args):
@@ -181,6 +183,6 @@ def measure_with_ema(
         return jax.tree.map(leaf, measure(tree))
 
     sized = GradientTransformation(
-        lambda params: averaged.init(measure_as_float(params)), averaged.update
+        lambda params: averaged.init(jax.eval_shape(measure_as_float, params)), averaged.update
     )
     return chain(stateless(lambda updates, _: measure_as_float(updates)), sized)

@@ -290,3 +290,21 @@ def test_lean_tracing_adam():
     assert pow10 == pow20 == 2  # b1**t and b2**t
     assert (n20 - n10) % 10 == 0 and (o20 - o10) % 10 == 0
     assert (n20 - n10) / 10 <= (o20 - o10) / 10
+
+
+def test_first_call_inside_a_trace_does_not_poison_the_fast_path():
+    """The concrete-array type is looked up lazily; a first lookup made inside a trace
+    must not mistake the tracer type for it (fresh process: the lookup is cached)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import jax, jax.numpy as jnp, gradtx\n"
+        "tx = gradtx.sgd(0.1)\n"
+        "p = jnp.ones(3)\n"
+        "eqns = jax.make_jaxpr(lambda p, s: tx.update(p, s, p))(p, tx.init(p)).jaxpr.eqns\n"
+        "assert [e.primitive.name for e in eqns] == ['mul'], eqns\n"
+        "tx.update(p, tx.init(p))\n"
+        "assert tx.update.trace_count == 1\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

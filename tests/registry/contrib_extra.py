@@ -37,15 +37,21 @@ def _dims_by_rank(params):
 ENTRIES = [
     Entry("scale_by_acprop", gc.scale_by_acprop),
     Entry("acprop", lambda: gc.acprop(0.01, weight_decay=1e-2), optimizer=True),
-    Entry("scale_by_cocob", gc.scale_by_cocob),
-    Entry("cocob", lambda: gc.cocob(0.5, alpha=10.0, weight_decay=1e-3), optimizer=True),
+    Entry("scale_by_cocob", gc.scale_by_cocob, abstract_init=False),
+    Entry(
+        "cocob",
+        lambda: gc.cocob(0.5, alpha=10.0, weight_decay=1e-3),
+        optimizer=True,
+        abstract_init=False,
+    ),
     Entry(
         "dadapt_adamw",
         lambda: gc.dadapt_adamw(lambda c: 1.0 / (1.0 + c), (0.8, 0.99), weight_decay=0.1),
         optimizer=True,
+        strict_promotion=False,
     ),
-    Entry("dog", lambda: gc.dog(weight_decay=1e-3), optimizer=True),
-    Entry("dowg", gc.dowg, optimizer=True),
+    Entry("dog", lambda: gc.dog(weight_decay=1e-3), optimizer=True, abstract_init=False),
+    Entry("dowg", gc.dowg, optimizer=True, abstract_init=False),
     Entry(
         "differentially_private_aggregate",
         lambda: per_example(gc.differentially_private_aggregate(1.0, 0.5, key=0)),
@@ -62,9 +68,20 @@ ENTRIES = [
         optimizer=True,
         min_ndim=3,
     ),
-    Entry("scale_by_madgrad", lambda: gc.scale_by_madgrad(0.01)),
-    Entry("madgrad", lambda: gc.madgrad(0.01, weight_decay=1e-3), optimizer=True),
-    Entry("mechanize", lambda: gc.mechanize(gx.adam(1.0)), optimizer=True),
+    Entry(
+        "scale_by_madgrad",
+        lambda: gc.scale_by_madgrad(0.01),
+        abstract_init=False,
+        strict_promotion=False,
+    ),
+    Entry(
+        "madgrad",
+        lambda: gc.madgrad(0.01, weight_decay=1e-3),
+        optimizer=True,
+        abstract_init=False,
+        strict_promotion=False,
+    ),
+    Entry("mechanize", lambda: gc.mechanize(gx.adam(1.0)), optimizer=True, abstract_init=False),
     Entry(
         "momo_adapt_wd",
         lambda: gc.momo(0.5, weight_decay=1e-2, adapt_lower_bound=True),
@@ -82,6 +99,7 @@ ENTRIES = [
         "sam",
         lambda: gc.sam(gx.adam(0.01), gx.chain(gc.normalize(), gx.sgd(0.05))),
         optimizer=True,
+        abstract_init=False,
     ),
     Entry(
         "sam_opaque",
@@ -94,6 +112,7 @@ ENTRIES = [
         "simplified_ademamix",
         lambda: gc.simplified_ademamix(1e-3, alpha=lambda c: 0.1 * c, weight_decay=1e-2),
         optimizer=True,
+        strict_promotion=False,
     ),
     Entry(
         "split_real_and_imaginary",

@@ -23,34 +23,56 @@ def objective_args(params, grads):
 LS = {"extra_args_fn": objective_args}
 
 ENTRIES = [
-    Entry("scale_by_lbfgs", gx.scale_by_lbfgs),
-    Entry("scale_by_lbfgs_m1_unscaled", lambda: gx.scale_by_lbfgs(1, scale_init_precond=False)),
-    Entry("lbfgs", gx.lbfgs, optimizer=True, **LS),
+    Entry("scale_by_lbfgs", gx.scale_by_lbfgs, strict_promotion=False),
     Entry(
-        "lbfgs_no_linesearch", lambda: gx.lbfgs(0.1, memory_size=3, linesearch=None), optimizer=True
+        "scale_by_lbfgs_m1_unscaled",
+        lambda: gx.scale_by_lbfgs(1, scale_init_precond=False),
+        strict_promotion=False,
+    ),
+    Entry("lbfgs", gx.lbfgs, optimizer=True, **LS, strict_promotion=False),
+    Entry(
+        "lbfgs_no_linesearch",
+        lambda: gx.lbfgs(0.1, memory_size=3, linesearch=None),
+        optimizer=True,
+        strict_promotion=False,
     ),
     Entry(
         "lbfgs_backtracking",
         lambda: gx.lbfgs(linesearch=gx.scale_by_backtracking_linesearch(10, store_grad=True)),
         optimizer=True,
         **LS,
+        strict_promotion=False,
     ),
     Entry("solvers.scale_by_bfgs", gx.solvers.scale_by_bfgs),
-    Entry("solvers.bfgs", gx.solvers.bfgs, optimizer=True, **LS),
+    Entry("solvers.bfgs", gx.solvers.bfgs, optimizer=True, **LS, strict_promotion=False),
     Entry("solvers.scale_by_ncg", gx.solvers.scale_by_ncg),
     Entry(
         "solvers.scale_by_ncg_hs_restart",
         lambda: gx.solvers.scale_by_ncg("hestenes-stiefel", restart_every=2),
     ),
-    Entry("solvers.ncg_dai_yuan", lambda: gx.solvers.ncg("dai-yuan"), optimizer=True, **LS),
-    Entry("solvers.scale_by_newton_cg", gx.solvers.scale_by_newton_cg, **LS),
+    Entry(
+        "solvers.ncg_dai_yuan",
+        lambda: gx.solvers.ncg("dai-yuan"),
+        optimizer=True,
+        **LS,
+        strict_promotion=False,
+    ),
+    Entry(
+        "solvers.scale_by_newton_cg", gx.solvers.scale_by_newton_cg, **LS, strict_promotion=False
+    ),
     Entry(
         "solvers.newton_cg_damped_warm",
         lambda: gx.solvers.newton_cg(damping=0.1, cg_max_steps=3, warm_start=True),
         optimizer=True,
         **LS,
+        strict_promotion=False,
     ),
-    Entry("scale_by_zoom_linesearch", lambda: gx.scale_by_zoom_linesearch(10), **LS),
+    Entry(
+        "scale_by_zoom_linesearch",
+        lambda: gx.scale_by_zoom_linesearch(10),
+        **LS,
+        strict_promotion=False,
+    ),
     Entry(
         "scale_by_zoom_linesearch_options",
         lambda: gx.scale_by_zoom_linesearch(
@@ -61,9 +83,13 @@ ENTRIES = [
             curv_rtol=0.1,
         ),
         **LS,
+        strict_promotion=False,
     ),
     Entry(
-        "scale_by_backtracking_linesearch", lambda: gx.scale_by_backtracking_linesearch(10), **LS
+        "scale_by_backtracking_linesearch",
+        lambda: gx.scale_by_backtracking_linesearch(10),
+        **LS,
+        strict_promotion=False,
     ),
     Entry(
         "scale_by_backtracking_linesearch_store_grad",
@@ -71,5 +97,6 @@ ENTRIES = [
             3, decrease_factor=0.5, increase_factor=1.0, store_grad=True, rtol=1e-3
         ),
         **LS,
+        strict_promotion=False,
     ),
 ]

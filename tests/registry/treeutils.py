@@ -14,7 +14,11 @@ def _optimistic_adam():
 
 
 ENTRIES = [
-    Entry("snapshot", lambda: gx.chain(gx.snapshot("norm", gx.tree.norm), gx.scale(-0.1))),
+    Entry(
+        "snapshot",
+        lambda: gx.chain(gx.snapshot("norm", gx.tree.norm), gx.scale(-0.1)),
+        abstract_init=False,
+    ),
     Entry(
         "monitor",
         lambda: gx.chain(
@@ -34,6 +38,12 @@ ENTRIES = [
     ),
     Entry("optimistic_adam_v2", lambda: gx.optimistic_adam_v2(0.01), optimizer=True),
     Entry("optimistic_adam", _optimistic_adam, optimizer=True),
-    Entry("scale_by_distance_over_gradients", gx.scale_by_distance_over_gradients),
-    Entry("aggregating_accumulate_avg_updates", lambda: aggregating.accumulate_avg_updates(3)),
+    Entry(
+        "scale_by_distance_over_gradients", gx.scale_by_distance_over_gradients, abstract_init=False
+    ),
+    Entry(
+        "aggregating_accumulate_avg_updates",
+        lambda: aggregating.accumulate_avg_updates(3),
+        strict_promotion=False,
+    ),
 ]
