@@ -20,6 +20,7 @@ from gradtx._core._validate import check_int, check_learning_rate, check_nonnega
 from gradtx._optimizers._adam import scale_by_adam
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
+from gradtx.tree_utils._sharding import gather_explicit
 from gradtx.tree_utils._tree_math import leaf_dtype
 
 
@@ -100,6 +101,8 @@ def _from_matrix(x, v: _View, shape):
 
 def _projector(g2d, v: _View):
     """The top-``rank`` singular vectors on the long side, from an SVD in at least float32."""
+    # The projector is replicated (as init makes it); an SVD needs the whole matrix.
+    g2d = gather_explicit(g2d)
     u, _, vh = jnp.linalg.svd(g2d.astype(jnp.promote_types(g2d.dtype, jnp.float32)), False)
     p = u[:, : v.rank] if v.left else vh[: v.rank, :].T
     return p.astype(g2d.dtype)
@@ -207,7 +210,7 @@ def _scale_by_galore(fn, rank, gap, scale, base_optimizer, dim_numbers) -> Gradi
             dt = leaf_dtype(x)
             if v is None:
                 projectors.append(jnp.zeros((0, 0), dt))
-                proxies.append(jnp.zeros(jnp.shape(x), dt))
+                proxies.append(jnp.zeros_like(x, dtype=dt))
             else:
                 projectors.append(jnp.zeros((v.m if v.left else v.n, v.rank), dt))
                 proxies.append(jnp.zeros((v.rank, v.n) if v.left else (v.m, v.rank), dt))
@@ -230,7 +233,9 @@ def _scale_by_galore(fn, rank, gap, scale, base_optimizer, dim_numbers) -> Gradi
                 continue
             g2d = _to_matrix(g, v)
             p = jax.lax.cond(refresh, lambda g2d=g2d, v=v: _projector(g2d, v), lambda p=p: p)
-            low.append(p.T @ g2d if v.left else g2d @ p)
+            # The low-rank gradient is laid out as init lays out the proxies (replicated
+            # under an explicit mesh), so the base optimizer's state keeps its type.
+            low.append(gather_explicit(p.T @ g2d if v.left else g2d @ p))
             new_projectors.append(p)
         low_updates, base_state = base.update(
             treedef.unflatten(low), state.base_optimizer_state, None, **extra_args

@@ -24,6 +24,10 @@ class Entry:
     # mixes dtypes implicitly (an int count or a float64 scalar with float32 arrays, or a
     # user schedule that does): known, counted in docs/layout.md, to be fixed.
     strict_promotion: bool = True
+    # Traces under jax.set_mesh with explicit axes, init and update giving the same state
+    # types (tests/sharding). False marks a known gap: the step needs a whole leaf
+    # (a linearisation, a factorisation) and does not yet gather it.
+    explicit_sharding: bool = True
 
     # init accepts jax.ShapeDtypeStruct params (False: its state copies the params' values)
     abstract_init: bool = True

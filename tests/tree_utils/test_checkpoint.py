@@ -85,12 +85,23 @@ def test_every_state_round_trips_through_npz(tmp_path):
 
 
 @needs_orbax
+def _has_zero_size_leaf(state) -> bool:
+    return any(np.size(x) == 0 for x in jax.tree.leaves(state))
+
+
+# Orbax refuses to save zero-size arrays ("Cannot save arrays with zero size"); a
+# state with a zero-size placeholder (galore's projector of an unprojected leaf)
+# round-trips through the npz path above instead.
+ORBAX_STATES = {k: v for k, v in STATES.items() if not _has_zero_size_leaf(v)}
+
+
 def test_every_state_round_trips_through_orbax(tmp_path):
+    assert len(ORBAX_STATES) >= len(STATES) - 3
     ckptr = ocp.StandardCheckpointer()
-    ckptr.save(tmp_path / "states", STATES)
+    ckptr.save(tmp_path / "states", ORBAX_STATES)
     ckptr.wait_until_finished()
-    target = jax.tree.map(ocp.utils.to_shape_dtype_struct, STATES)
-    assert_same(ckptr.restore(tmp_path / "states", target), STATES)
+    target = jax.tree.map(ocp.utils.to_shape_dtype_struct, ORBAX_STATES)
+    assert_same(ckptr.restore(tmp_path / "states", target), ORBAX_STATES)
 
 
 def test_npz_errors(tmp_path):
