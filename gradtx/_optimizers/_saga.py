@@ -12,6 +12,7 @@ from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, cha
 from gradtx._core._numerics import safe_increment, zero_count
 from gradtx._core._validate import check_int, check_learning_rate, concrete_values
 from gradtx.transforms._scaling import scale_by_learning_rate
+from gradtx.tree_utils._sharding import zeros_stacked_like
 from gradtx.tree_utils._tree_math import map_leaves_with_stats
 
 
@@ -87,7 +88,7 @@ def _table_step(fn: str, updates, state, index, per_example_grads, num_examples:
 
 
 def _table_init(params, num_examples: int):
-    table = jax.tree.map(lambda p: jnp.zeros((num_examples, *jnp.shape(p)), p.dtype), params)
+    table = jax.tree.map(lambda p: zeros_stacked_like(p, num_examples), params)
     return table, jax.tree.map(jnp.zeros_like, params)
 
 

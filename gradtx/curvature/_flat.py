@@ -5,7 +5,9 @@ one ``(m, n)`` matrix of flattened params, so that reorthogonalisation is two
 matrix-vector products instead of a loop over leaves. ``FlatView`` flattens a
 tree into one vector of a working dtype (the widest float dtype of the leaves,
 and at least float32, so bfloat16 params do not degrade the Krylov basis) and
-back, each leaf returning to its own dtype.
+back, each leaf returning to its own dtype. Under ``jax.set_mesh`` with explicit
+axes the flat vector is replicated (each leaf is gathered before it is
+raveled) and every leaf returns to its own sharding.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+from jax.sharding import PartitionSpec
 
 from gradtx._core._numerics import widest_float_dtype
+from gradtx.tree_utils._sharding import explicit_spec, gather_explicit, reshard_to
 
 
 class FlatView:
@@ -30,6 +34,7 @@ class FlatView:
         leaves, self.treedef = jax.tree.flatten(like)
         self.shapes = [jnp.shape(x) for x in leaves]
         self.dtypes = [jnp.asarray(x).dtype for x in leaves]
+        self.specs = [explicit_spec(x) for x in leaves]  # None: nothing to reshard
         self.sizes = [math.prod(s) for s in self.shapes]
         self.size = sum(self.sizes)
         self.dtype = widest_float_dtype(like)
@@ -38,20 +43,21 @@ class FlatView:
         leaves = self.treedef.flatten_up_to(tree)
         if not leaves:
             return jnp.zeros((0,), self.dtype)
-        return jnp.concatenate([jnp.ravel(x).astype(self.dtype) for x in leaves])
+        return jnp.concatenate([jnp.ravel(gather_explicit(x)).astype(self.dtype) for x in leaves])
 
     def unflatten(self, vec: jax.Array) -> Any:
         out, start = [], 0
-        for shape, dtype, size in zip(self.shapes, self.dtypes, self.sizes):
-            out.append(vec[start : start + size].reshape(shape).astype(dtype))
+        for shape, dtype, size, spec in zip(self.shapes, self.dtypes, self.sizes, self.specs):
+            out.append(reshard_to(vec[start : start + size].reshape(shape).astype(dtype), spec))
             start += size
         return self.treedef.unflatten(out)
 
     def unflatten_rows(self, mat: jax.Array) -> Any:
         """Rows of ``mat`` ``(k, n)`` as one tree whose leaves have a leading axis ``k``."""
         out, start = [], 0
-        for shape, dtype, size in zip(self.shapes, self.dtypes, self.sizes):
-            out.append(mat[:, start : start + size].reshape((mat.shape[0],) + shape).astype(dtype))
+        for shape, dtype, size, spec in zip(self.shapes, self.dtypes, self.sizes, self.specs):
+            rows = mat[:, start : start + size].reshape((mat.shape[0],) + shape).astype(dtype)
+            out.append(reshard_to(rows, None if spec is None else PartitionSpec(None, *spec)))
             start += size
         return self.treedef.unflatten(out)
 

@@ -15,6 +15,7 @@ from gradtx._core._validate import require_params
 from gradtx.solvers._lbfgs import quasi_newton_chain
 from gradtx.solvers._linesearch_zoom import QUASI_NEWTON_LINESEARCH
 from gradtx.tree_utils._construct import tree_cast_like, tree_zeros_like
+from gradtx.tree_utils._sharding import gather_explicit, reshard_like
 
 
 class ScaleByBFGSState(NamedTuple):
@@ -76,10 +77,12 @@ def scale_by_bfgs(scale_init_precond: bool = True) -> GradientTransformation:
         del extra_args
         require_params("solvers.scale_by_bfgs", params)
         dt = state.inv_hessian.dtype
-        g, unravel = ravel_pytree(updates)
+        # H is replicated; under explicit mesh axes the vectors are gathered to match it.
+        flat = lambda tree: ravel_pytree(jax.tree.map(gather_explicit, tree))
+        g, unravel = flat(updates)
         g = g.astype(dt)
-        s = (ravel_pytree(params)[0] - ravel_pytree(state.params)[0]).astype(dt)
-        y = g - ravel_pytree(state.updates)[0].astype(dt)
+        s = (flat(params)[0] - flat(state.params)[0]).astype(dt)
+        y = g - flat(state.updates)[0].astype(dt)
         sy, yy = jnp.dot(s, y), jnp.dot(y, y)
         h = state.inv_hessian
         if scale_init_precond:
@@ -98,7 +101,8 @@ def scale_by_bfgs(scale_init_precond: bool = True) -> GradientTransformation:
         new_state = ScaleByBFGSState(
             count=safe_increment(state.count), params=params, updates=updates, inv_hessian=h
         )
-        return tree_cast_like(unravel(direction), updates), tree_cast_like(new_state, state)
+        direction = jax.tree.map(reshard_like, unravel(direction), updates)
+        return tree_cast_like(direction, updates), tree_cast_like(new_state, state)
 
     return GradientTransformation(init, update)
 

@@ -15,6 +15,7 @@ from gradtx.transforms._scaling import scale, scale_by_learning_rate
 from gradtx.tree_utils._arithmetic import tree_add_scale, tree_scale, tree_sub
 from gradtx.tree_utils._construct import tree_cast_like, tree_zeros_like
 from gradtx.tree_utils._reductions import tree_norm, tree_sum_of_squares, tree_vdot
+from gradtx.tree_utils._sharding import zeros_stacked_like
 
 
 class ScaleByLBFGSState(NamedTuple):
@@ -110,7 +111,7 @@ def scale_by_lbfgs(
     check_int("scale_by_lbfgs", "memory_size", memory_size, 1)
 
     def init(params):
-        stacked = lambda p: jax.tree.map(lambda x: jnp.zeros((memory_size, *x.shape), x.dtype), p)
+        stacked = lambda p: jax.tree.map(lambda x: zeros_stacked_like(x, memory_size), p)
         return ScaleByLBFGSState(
             count=zero_count(),
             params=tree_zeros_like(params),

@@ -11,6 +11,7 @@ from jax.typing import ArrayLike
 from gradtx._core._contract import EmptyState, GradientTransformation, init_empty_state
 from gradtx._core._validate import check_nonnegative
 from gradtx.tree_utils._reductions import tree_norm
+from gradtx.tree_utils._sharding import reshard_like
 from gradtx.tree_utils._tree_math import abs_sq
 
 
@@ -215,7 +216,8 @@ def unitwise_norm(x: ArrayLike, axis: int | tuple[int, ...] | None = None) -> ja
     """
     x = jnp.asarray(x)
     axes = unit_axes("unitwise_norm", x.shape, axis)
-    return jnp.broadcast_to(jnp.sqrt(jnp.sum(abs_sq(x), axis=axes, keepdims=True)), x.shape)
+    norms = jnp.sqrt(jnp.sum(abs_sq(x), axis=axes, keepdims=True))
+    return reshard_like(jnp.broadcast_to(norms, x.shape), x)  # x's sharding under explicit axes
 
 
 def unitwise_clip(

@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
+from gradtx.tree_utils._sharding import leaf_vdot
 from gradtx.tree_utils._tree_math import abs_sq
 
 
@@ -89,9 +90,7 @@ def tree_vdot(tree_x: Any, tree_y: Any) -> jax.Array:
     """
     leaves_x, treedef = jax.tree.flatten(tree_x)
     leaves_y = treedef.flatten_up_to(tree_y)
-    parts = [
-        jnp.vdot(x, y, precision=jax.lax.Precision.HIGHEST) for x, y in zip(leaves_x, leaves_y)
-    ]
+    parts = [leaf_vdot(x, y) for x, y in zip(leaves_x, leaves_y)]
     return jnp.asarray(functools.reduce(operator.add, parts, 0))
 
 

@@ -42,18 +42,42 @@ def zeros_reduced_like(x: Any, axes: tuple[int, ...], dtype: Any) -> jax.Array:
     ndim = len(shape)
     axes = tuple(a % ndim for a in axes)
     out_shape = tuple(n for i, n in enumerate(shape) if i not in axes)
+    return _zeros_placed_like(x, out_shape, dtype, lambda entries: [
+        e for i, e in enumerate(entries) if i not in axes
+    ])  # fmt: skip
+
+
+def zeros_stacked_like(x: Any, n: int, dtype: Any = None) -> jax.Array:
+    """Zeros of shape ``(n, *x.shape)``: ``n`` copies of ``x`` stacked on a new
+    leading axis, each sharded like ``x`` (the new axis is not sharded).
+
+    For ring buffers and tables of past values of a param (L-BFGS's memory,
+    SAGA's table): a row written into it, or read from it, then has the param's
+    sharding, and under explicit mesh axes the state keeps its sharding type.
+    ``dtype`` defaults to ``x``'s.
+    """
+    shape = (n, *jax.numpy.shape(x))
+    dtype = leaf_dtype(x) if dtype is None else dtype
+    return _zeros_placed_like(x, shape, dtype, lambda entries: [None, *entries])
+
+
+def _zeros_placed_like(x: Any, out_shape: tuple, dtype: Any, entries_of) -> jax.Array:
+    """Zeros of ``out_shape`` on ``x``'s mesh, their spec ``entries_of(x's padded spec)``."""
     sharding = _named_sharding_of(x)
     if sharding is None:
         return jax.numpy.zeros(out_shape, dtype)
-    spec = PartitionSpec(
-        *[e for i, e in enumerate(padded_spec(sharding.spec, ndim)) if i not in axes]
-    )
+    spec = PartitionSpec(*entries_of(padded_spec(sharding.spec, len(jax.numpy.shape(x)))))
     if isinstance(x, jax.core.Tracer):
         return jax.numpy.zeros(out_shape, dtype, out_sharding=spec)
     return jax.numpy.zeros(out_shape, dtype, device=NamedSharding(sharding.mesh, spec))
 
 
-def _explicit_spec(x: Any) -> PartitionSpec | None:
+def explicit_spec(x: Any) -> PartitionSpec | None:
+    """The spec of ``x``'s type if it is sharded over explicit mesh axes; else None.
+
+    None for concrete arrays, for tracers outside explicit meshes and for
+    replicated types: then nothing needs resharding.
+    """
     sharding = _named_sharding_of(x) if isinstance(x, jax.core.Tracer) else None
     if sharding is None or all(e is None for e in sharding.spec):
         return None
@@ -69,12 +93,37 @@ def gather_explicit(x: jax.Array) -> jax.Array:
     no-op and the SPMD partitioner chooses the communication itself. Pair it
     with ``reshard_like`` to put the result back in the leaf's sharding.
     """
-    return x if _explicit_spec(x) is None else jax.sharding.reshard(x, PartitionSpec())
+    return x if explicit_spec(x) is None else jax.sharding.reshard(x, PartitionSpec())
+
+
+def leaf_vdot(x: Any, y: Any) -> jax.Array:
+    """``jnp.vdot(x, y)`` at ``Precision.HIGHEST``, a replicated scalar under explicit axes.
+
+    ``jnp.vdot`` flattens both leaves and contracts them; when their types are
+    sharded over explicit mesh axes JAX cannot tell how the (scalar) result is
+    to be sharded, so there the product is one contraction over every axis with
+    a replicated output (each device sums its shard, then one all-reduce).
+    """
+    highest = jax.lax.Precision.HIGHEST
+    if explicit_spec(x) is None and explicit_spec(y) is None:
+        return jax.numpy.vdot(x, y, precision=highest)
+    x = jax.numpy.conj(x) if jax.numpy.iscomplexobj(x) else x
+    if explicit_spec(x) is None:
+        x = reshard_like(x, y)
+    elif jax.typeof(x).sharding != jax.typeof(y).sharding:
+        y = reshard_like(y, x)
+    return jax.numpy.tensordot(
+        x, y, jax.numpy.ndim(x), precision=highest, out_sharding=PartitionSpec()
+    )
 
 
 def reshard_like(y: jax.Array, like: Any) -> jax.Array:
     """``y`` in ``like``'s explicit sharding, if ``like`` has one; else ``y``."""
-    spec = _explicit_spec(like)
+    return reshard_to(y, explicit_spec(like))
+
+
+def reshard_to(y: jax.Array, spec: PartitionSpec | None) -> jax.Array:
+    """``y`` resharded to ``spec`` (one ``explicit_spec`` gave); ``y`` when ``spec`` is None."""
     return y if spec is None else jax.sharding.reshard(y, spec)
 
 

@@ -11,25 +11,21 @@ ENTRIES = [
         "negative_curvature_step",
         lambda: gx.negative_curvature_step(gx.sgd(0.1), grad_threshold=1e6, order=4),
         extra_args=OBJ,
-        explicit_sharding=False,
     ),
     Entry(
         "scale_by_saddle_free_newton",
         gx.scale_by_saddle_free_newton,
         extra_args=OBJ,
-        explicit_sharding=False,
     ),
     Entry(
         "saddle_free_newton",
         lambda: gx.saddle_free_newton(0.5, damping=1e-2, order=4),
         extra_args=OBJ,
         optimizer=True,
-        explicit_sharding=False,
     ),
     Entry(
         "track_sharpness",
         lambda: gx.track_sharpness(gx.adam(0.01), every_k=2, order=4, trace_samples=2),
         extra_args=OBJ,
-        explicit_sharding=False,
     ),
 ]

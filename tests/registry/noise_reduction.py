@@ -27,30 +27,24 @@ ENTRIES = [
         "scale_by_saga",
         lambda: gx.scale_by_saga(3),
         extra_args={"index": 1},
-        explicit_sharding=False,
     ),
     Entry(
         "saga",
         lambda: gx.saga(0.1, 4),
         extra_args={"index": 2},
         optimizer=True,
-        explicit_sharding=False,
     ),
-    Entry(
-        "scale_by_sag", lambda: gx.scale_by_sag(3), extra_args={"index": 0}, explicit_sharding=False
-    ),
+    Entry("scale_by_sag", lambda: gx.scale_by_sag(3), extra_args={"index": 0}),
     Entry(
         "scale_by_sag_over_n",
         lambda: gx.scale_by_sag(3, divide_by_seen=False),
         extra_args={"index": 2},
-        explicit_sharding=False,
     ),
     Entry(
         "sag",
         lambda: gx.sag(0.1, 4),
         extra_args={"index": 3},
         optimizer=True,
-        explicit_sharding=False,
     ),
     Entry("polyak_averaging", gx.polyak_averaging, abstract_init=False),
     Entry("polyak_averaging_start", lambda: gx.polyak_averaging(start_step=1), abstract_init=False),
@@ -117,13 +111,11 @@ ENTRIES = [
             0.1, rule="gauss_southwell", prox=_LASSO, prox_hyperparams=0.01
         ),
         optimizer=True,
-        explicit_sharding=False,
     ),
     Entry(
         "coordinate_descent_leaves",
         lambda: gx.coordinate_descent(0.1, rule="gauss_southwell", block_size=None),
         optimizer=True,
-        explicit_sharding=False,
     ),
     Entry("dynamic_sampling", lambda: gx.dynamic_sampling(8, max_batch_size=64)),
 ]

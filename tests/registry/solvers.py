@@ -23,20 +23,18 @@ def objective_args(params, grads):
 LS = {"extra_args_fn": objective_args}
 
 ENTRIES = [
-    Entry("scale_by_lbfgs", gx.scale_by_lbfgs, strict_promotion=False, explicit_sharding=False),
+    Entry("scale_by_lbfgs", gx.scale_by_lbfgs, strict_promotion=False),
     Entry(
         "scale_by_lbfgs_m1_unscaled",
         lambda: gx.scale_by_lbfgs(1, scale_init_precond=False),
         strict_promotion=False,
-        explicit_sharding=False,
     ),
-    Entry("lbfgs", gx.lbfgs, optimizer=True, **LS, strict_promotion=False, explicit_sharding=False),
+    Entry("lbfgs", gx.lbfgs, optimizer=True, **LS, strict_promotion=False),
     Entry(
         "lbfgs_no_linesearch",
         lambda: gx.lbfgs(0.1, memory_size=3, linesearch=None),
         optimizer=True,
         strict_promotion=False,
-        explicit_sharding=False,
     ),
     Entry(
         "lbfgs_backtracking",
@@ -44,22 +42,19 @@ ENTRIES = [
         optimizer=True,
         **LS,
         strict_promotion=False,
-        explicit_sharding=False,
     ),
-    Entry("solvers.scale_by_bfgs", gx.solvers.scale_by_bfgs, explicit_sharding=False),
+    Entry("solvers.scale_by_bfgs", gx.solvers.scale_by_bfgs),
     Entry(
         "solvers.bfgs",
         gx.solvers.bfgs,
         optimizer=True,
         **LS,
         strict_promotion=False,
-        explicit_sharding=False,
     ),
-    Entry("solvers.scale_by_ncg", gx.solvers.scale_by_ncg, explicit_sharding=False),
+    Entry("solvers.scale_by_ncg", gx.solvers.scale_by_ncg),
     Entry(
         "solvers.scale_by_ncg_hs_restart",
         lambda: gx.solvers.scale_by_ncg("hestenes-stiefel", restart_every=2),
-        explicit_sharding=False,
     ),
     Entry(
         "solvers.ncg_dai_yuan",
@@ -67,14 +62,12 @@ ENTRIES = [
         optimizer=True,
         **LS,
         strict_promotion=False,
-        explicit_sharding=False,
     ),
     Entry(
         "solvers.scale_by_newton_cg",
         gx.solvers.scale_by_newton_cg,
         **LS,
         strict_promotion=False,
-        explicit_sharding=False,
     ),
     Entry(
         "solvers.newton_cg_damped_warm",
@@ -82,14 +75,12 @@ ENTRIES = [
         optimizer=True,
         **LS,
         strict_promotion=False,
-        explicit_sharding=False,
     ),
     Entry(
         "scale_by_zoom_linesearch",
         lambda: gx.scale_by_zoom_linesearch(10),
         **LS,
         strict_promotion=False,
-        explicit_sharding=False,
     ),
     Entry(
         "scale_by_zoom_linesearch_options",
@@ -102,14 +93,12 @@ ENTRIES = [
         ),
         **LS,
         strict_promotion=False,
-        explicit_sharding=False,
     ),
     Entry(
         "scale_by_backtracking_linesearch",
         lambda: gx.scale_by_backtracking_linesearch(10),
         **LS,
         strict_promotion=False,
-        explicit_sharding=False,
     ),
     Entry(
         "scale_by_backtracking_linesearch_store_grad",
@@ -118,6 +107,5 @@ ENTRIES = [
         ),
         **LS,
         strict_promotion=False,
-        explicit_sharding=False,
     ),
 ]

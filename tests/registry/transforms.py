@@ -87,12 +87,11 @@ ENTRIES = [
     Entry("scale_by_param_block_rms", gx.scale_by_param_block_rms),
     Entry("centralize", gx.centralize),
     Entry("clip_by_block_rms", lambda: gx.clip_by_block_rms(0.5)),
-    Entry("adaptive_grad_clip", lambda: gx.adaptive_grad_clip(0.05), explicit_sharding=False),
+    Entry("adaptive_grad_clip", lambda: gx.adaptive_grad_clip(0.05)),
     Entry(
         "adaptive_grad_clip_axis",
         lambda: gx.adaptive_grad_clip(0.05, axis=-1),
         min_ndim=1,
-        explicit_sharding=False,
     ),
     Entry("multi_steps", lambda: gx.MultiSteps(gx.adam(0.01), 2).gradient_transformation()),
     Entry(

@@ -6,7 +6,8 @@
    ``jax.jit(init, out_shardings=...)`` (one jit for all) puts every state leaf on all
    8 devices (never only device 0) with that sharding; under ``jax.set_mesh`` with
    explicit axes the state's sharding types are the same after ``update`` as after
-   ``init`` (traced for all, run for six that needed care; 1. runs updates under auto axes).
+   ``init`` (traced for all, run for six that needed care, and for three that gather or
+   stack params, with the single-device numbers; 1. runs updates under auto axes).
 3. The grouped layout leaves large sharded leaves loose and sharded.
 4. ZeRO-1 (``shard_state_over``): the same numbers as the unsharded optimizer, and
    1/8 of the moment bytes per device.
@@ -14,6 +15,7 @@
    that carries the shardings.
 """
 
+import contextlib
 import os
 
 os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
@@ -139,9 +141,14 @@ with jax.set_mesh(explicit):
             }
             g = jax.tree.map(lambda x: x * 0.5, p)
             s0 = jax.eval_shape(tx.init, p)
-            s1 = jax.eval_shape(
-                lambda g, s, p, tx=tx, e=e: tx.update(g, s, p, **e.extra_args)[1], g, s0, p
-            )
+
+            def new_state(g, s, p, tx=tx, e=e):
+                extra = dict(e.extra_args)
+                if e.extra_args_fn is not None:  # line searches: value=, grad=, value_fn=
+                    extra.update(e.extra_args_fn(p, g))
+                return tx.update(g, s, p, **extra)[1]
+
+            s1 = jax.eval_shape(new_state, g, s0, p)
             a = [padded(x.sharding and x.sharding.spec, x.ndim) for x in jax.tree.leaves(s0)]
             b = [padded(x.sharding and x.sharding.spec, x.ndim) for x in jax.tree.leaves(s1)]
             assert a == b, (e.name, a, b)
@@ -177,7 +184,55 @@ with jax.set_mesh(explicit):
         n_compiled = estep._cache_size()
         estep(p2, s2)
         assert estep._cache_size() == n_compiled, name
+
 print("explicit axes ok")
+
+
+# Run for real under explicit axes, with the single-device numbers, three that gather a
+# whole tree (Lanczos's flat basis) or stack params (L-BFGS's memory, SAGA's table),
+# with the extra arguments they need (the zoom line search's value=, grad=, value_fn=).
+def with_objective(p):
+    value, grad = jax.value_and_grad(loss)(p)
+    return grad, {"value": value, "grad": grad, "value_fn": loss}
+
+
+for name, opt, extra in [
+    ("lbfgs", gx.lbfgs(memory_size=3), with_objective),
+    ("saga", gx.saga(0.1, 4), lambda p: (jax.grad(loss)(p), {"index": 1})),
+    (
+        "saddle_free_newton",
+        gx.saddle_free_newton(0.5, damping=1e-2, order=4),
+        lambda p: (jax.grad(loss)(p), {"obj_fn": loss}),
+    ),
+]:
+
+    @jax.jit
+    def xstep(p, s, opt=opt, extra=extra):
+        g, kw = extra(p)
+        u, s = opt.update(g, s, p, **kw)
+        return gx.apply_updates(p, u), s
+
+    runs = {}
+    for where in ("explicit", "one device"):
+        if where == "explicit":
+            mesh_ctx = jax.set_mesh(explicit)
+            p = {k: jax.device_put(v, NamedSharding(explicit, specs[k])) for k, v in host.items()}
+        else:
+            mesh_ctx = contextlib.nullcontext()
+            p = {k: jax.device_put(v, jax.devices()[0]) for k, v in host.items()}
+        with mesh_ctx:
+            s0 = jax.jit(opt.init)(p)
+            p2, s2 = xstep(*xstep(p, s0))
+        if where == "explicit":
+            assert jax.tree.map(jax.typeof, s0) == jax.tree.map(jax.typeof, s2), name
+            assert jax.tree.map(jax.typeof, p) == jax.tree.map(jax.typeof, p2), name
+        runs[where] = p2
+    for k in host:
+        a, b = np.asarray(runs["explicit"][k]), np.asarray(runs["one device"][k])
+        tol = 2e-4 if name == "saddle_free_newton" else 2e-5  # float32 Lanczos, 4 steps
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol / 10, err_msg=f"{name} {k}")
+        assert not np.allclose(b, host[k]), (name, k, "did not move")
+print("explicit axes, gathered and stacked: ok")
 
 # 3. Grouped layout: the sharded matrix stays loose (unpacked, still sharded), and so
 # do its moments.
