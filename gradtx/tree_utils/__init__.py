@@ -42,4 +42,6 @@ from gradtx.tree_utils._state import tree_map_params as tree_map_params
 from gradtx.tree_utils._state import tree_set as tree_set
 from gradtx.tree_utils._checkpoint import load_npz as load_npz
 from gradtx.tree_utils._checkpoint import save_npz as save_npz
+from gradtx.tree_utils._checkpoint import tree_drop_empty as tree_drop_empty
+from gradtx.tree_utils._checkpoint import tree_refill_empty as tree_refill_empty
 from gradtx.tree_utils._sharding import state_shardings as state_shardings

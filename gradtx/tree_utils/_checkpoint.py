@@ -3,13 +3,16 @@
 Dependency-free (NumPy only): the arrays go in as ``leaf_<i>`` entries and the tree
 structure as JSON in one more entry, so a file loads back into the same types:
 NamedTuple states, dicts with int keys, tuples, lists, None. PRNG key leaves and
-bfloat16 / float8 leaves round-trip bit-exactly.
+bfloat16 / float8 leaves round-trip bit-exactly. ``tree_drop_empty`` and
+``tree_refill_empty`` carry zero-size leaves through checkpointers that refuse
+them (Orbax).
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import math
 import os
 from typing import Any
 
@@ -212,3 +215,68 @@ def load_npz(path: str | os.PathLike, target: Any = None) -> Any:
         sharding = getattr(t, "sharding", None)
         out.append(jax.device_put(v, sharding) if sharding is not None else jnp.asarray(v))
     return jax.tree_util.tree_unflatten(treedef, out)
+
+
+def _is_empty_leaf(x: Any) -> bool:
+    return x is not None and hasattr(x, "shape") and math.prod(jnp.shape(x)) == 0
+
+
+def tree_drop_empty(tree: Any) -> Any:
+    """``tree`` with every zero-size leaf replaced by None, for checkpointers that refuse them.
+
+    Orbax cannot save arrays with no elements ("Cannot save arrays with zero
+    size"); some states hold such placeholders (``contrib.scale_by_galore``'s
+    ``(0, 0)`` projector of a leaf it does not project, as in optax). A zero-size
+    array carries no values, only its shape, dtype and sharding, which the
+    restore target has too: save ``tree_drop_empty(state)``, restore into
+    ``tree_drop_empty(target)`` and put the placeholders back with
+    ``tree_refill_empty(restored, target)``. Works on arrays and on abstract
+    trees (``jax.ShapeDtypeStruct``) alike; other leaves are kept as they are.
+
+    Example:
+        >>> import jax.numpy as jnp, gradtx
+        >>> gradtx.tree_utils.tree_drop_empty({"p": jnp.zeros((0, 0)), "w": jnp.ones(2)})
+        {'p': None, 'w': Array([1., 1.], dtype=float32)}
+    """
+    return jax.tree.map(lambda x: None if _is_empty_leaf(x) else x, tree)
+
+
+def tree_refill_empty(tree: Any, target: Any) -> Any:
+    """Undo ``tree_drop_empty``: zeros where ``target`` has a zero-size leaf and ``tree`` None.
+
+    Each rebuilt leaf has the target leaf's shape, dtype and, when the target
+    leaf has one, sharding; every other leaf of ``tree`` is returned unchanged.
+
+    Args:
+        tree: a tree restored from a checkpoint of ``tree_drop_empty(...)``.
+        target: the full target: arrays or ``jax.ShapeDtypeStruct``s with the
+            structure of the saved tree before ``tree_drop_empty``
+            (e.g. ``jax.eval_shape(tx.init, params)``).
+
+    Returns:
+        ``tree`` with the target's structure.
+
+    Raises:
+        ValueError: ``tree`` holds a value where ``target`` has a zero-size leaf.
+
+    Example:
+        >>> import jax, jax.numpy as jnp, gradtx
+        >>> target = {"p": jax.ShapeDtypeStruct((0, 0), jnp.float32), "w": jnp.ones(2)}
+        >>> gradtx.tree_utils.tree_refill_empty({"p": None, "w": jnp.ones(2)}, target)["p"].shape
+        (0, 0)
+    """
+
+    def refill(path, t, x):
+        if not _is_empty_leaf(t):
+            return x
+        if x is not None and math.prod(jnp.shape(x)) != 0:
+            raise ValueError(
+                "gradtx.tree_utils.tree_refill_empty: at path "
+                f"{jax.tree_util.keystr(path) or '<root>'} the target has a zero-size leaf "
+                f"{jnp.shape(t)} but the tree holds shape {jnp.shape(x)}; pass the target "
+                "the tree was saved from."
+            )
+        sharding = getattr(t, "sharding", None)
+        return jnp.zeros(jnp.shape(t), t.dtype, device=sharding)
+
+    return jax.tree_util.tree_map_with_path(refill, target, tree, is_leaf=lambda v: v is None)

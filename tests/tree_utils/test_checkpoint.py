@@ -1,10 +1,12 @@
 """Checkpoints: every registered transformation's state round-trips bit-exactly, with
 the same types (NamedTuples, int dict keys), through ``gradtx.tree_utils.save_npz`` /
 ``load_npz`` and through Orbax (when installed) given the abstract state as target;
-training interrupted and resumed from a checkpoint continues bit-for-bit.
-(L-BFGS is not on this branch; its resume test belongs with it.)"""
+training interrupted and resumed from a checkpoint continues bit-for-bit, for
+first-order optimizers and for L-BFGS with its zoom line search."""
 
 from __future__ import annotations
+
+import functools
 
 import jax
 import jax.numpy as jnp
@@ -18,6 +20,11 @@ try:
     import orbax.checkpoint as ocp
 except ImportError:  # pragma: no cover - the test extra installs it
     ocp = None
+
+MSG_REFILL_MISMATCH = (
+    r"tree_refill_empty: at path \['p'\] the target has a zero-size leaf \(0, 0\) but the "
+    r"tree holds shape \(3,\)"
+)
 
 needs_orbax = pytest.mark.skipif(
     ocp is None, reason="orbax-checkpoint is not installed (pip install gradtx[test])"
@@ -84,24 +91,34 @@ def test_every_state_round_trips_through_npz(tmp_path):
     assert list(gx.tree_utils.load_npz(path)["int_keys"]) == [0, 7]
 
 
-@needs_orbax
 def _has_zero_size_leaf(state) -> bool:
     return any(np.size(x) == 0 for x in jax.tree.leaves(state))
 
 
-# Orbax refuses to save zero-size arrays ("Cannot save arrays with zero size"); a
-# state with a zero-size placeholder (galore's projector of an unprojected leaf)
-# round-trips through the npz path above instead.
-ORBAX_STATES = {k: v for k, v in STATES.items() if not _has_zero_size_leaf(v)}
-
-
+@needs_orbax
 def test_every_state_round_trips_through_orbax(tmp_path):
-    assert len(ORBAX_STATES) >= len(STATES) - 3
+    # Orbax refuses zero-size arrays ("Cannot save arrays with zero size"); galore's
+    # (0, 0) projector placeholders go through tree_drop_empty / tree_refill_empty.
+    empty = [k for k, v in STATES.items() if _has_zero_size_leaf(v)]
+    assert any("galore" in k for k in empty), empty
     ckptr = ocp.StandardCheckpointer()
-    ckptr.save(tmp_path / "states", ORBAX_STATES)
+    ckptr.save(tmp_path / "states", gx.tree_utils.tree_drop_empty(STATES))
     ckptr.wait_until_finished()
-    target = jax.tree.map(ocp.utils.to_shape_dtype_struct, ORBAX_STATES)
-    assert_same(ckptr.restore(tmp_path / "states", target), ORBAX_STATES)
+    target = jax.tree.map(ocp.utils.to_shape_dtype_struct, STATES)
+    restored = ckptr.restore(tmp_path / "states", gx.tree_utils.tree_drop_empty(target))
+    assert_same(gx.tree_utils.tree_refill_empty(restored, target), STATES)
+
+
+def test_refill_empty_errors_and_shardings():
+    target = {"p": jax.ShapeDtypeStruct((0, 0), jnp.float32), "w": None}
+    with pytest.raises(ValueError, match=MSG_REFILL_MISMATCH):
+        gx.tree_utils.tree_refill_empty({"p": jnp.ones(3), "w": None}, target)
+    device = jax.devices()[0]
+    sharded = jax.ShapeDtypeStruct(
+        (2, 0), jnp.bfloat16, sharding=jax.sharding.SingleDeviceSharding(device)
+    )
+    out = gx.tree_utils.tree_refill_empty([None], [sharded])[0]
+    assert out.shape == (2, 0) and out.dtype == jnp.bfloat16 and out.devices() == {device}
 
 
 def test_npz_errors(tmp_path):
@@ -136,6 +153,27 @@ def _loss(p, x):
     return jnp.mean(jnp.tanh(x @ p["w"] + p["b"][None, :]) ** 2) + 0.1
 
 
+def _lbfgs_step(opt):
+    """A step that takes the value and gradient from the line search's state."""
+    value_and_grad = gx.value_and_grad_from_state(_loss)
+
+    def step(p, s, x):
+        value, g = value_and_grad(p, x, state=s)
+        u, s = opt.update(g, s, p, value=value, grad=g, value_fn=lambda q: _loss(q, x))
+        return gx.apply_updates(p, u), s
+
+    return step
+
+
+def _plain_step(opt):
+    def step(p, s, x):
+        value, g = jax.value_and_grad(_loss)(p, x)
+        u, s = opt.update(g, s, p, value=value)
+        return gx.apply_updates(p, u), s
+
+    return step
+
+
 RESUME = {
     "adam": lambda: gx.adam(1e-2),
     "inject_hyperparams": lambda: gx.inject_hyperparams(gx.adamw)(
@@ -145,7 +183,16 @@ RESUME = {
     "reduce_on_plateau": lambda: gx.chain(
         gx.sgd(0.5), gx.reduce_on_plateau(factor=0.5, patience=1, accumulation_size=1)
     ),
+    # memory 2 < 3 steps: the ring buffer has wrapped when the run is interrupted
+    "lbfgs": lambda: gx.lbfgs(memory_size=2),
 }
+
+
+@functools.cache
+def _optimizer_and_step(name):
+    """One optimizer and one jitted step per name, shared by the npz and Orbax cases."""
+    opt = RESUME[name]()
+    return opt, jax.jit((_lbfgs_step if name == "lbfgs" else _plain_step)(opt))
 
 
 def _saver(kind, tmp_path):
@@ -166,18 +213,12 @@ def _saver(kind, tmp_path):
 @pytest.mark.parametrize("kind", ["npz", pytest.param("orbax", marks=needs_orbax)])
 @pytest.mark.parametrize("name", list(RESUME))
 def test_resume_is_bit_for_bit(name, kind, tmp_path):
-    opt = RESUME[name]()
+    opt, step = _optimizer_and_step(name)
     params, x = _problem()
-
-    @jax.jit
-    def step(p, s):
-        value, g = jax.value_and_grad(_loss)(p, x)
-        u, s = opt.update(g, s, p, value=value)
-        return gx.apply_updates(p, u), s
 
     def run(p, s, n):
         for _ in range(n):
-            p, s = step(p, s)
+            p, s = step(p, s, x)
         return p, s
 
     straight = run(params, opt.init(params), 8)
@@ -190,3 +231,7 @@ def test_resume_is_bit_for_bit(name, kind, tmp_path):
     # Same types (dtype, shape, weak type) as the live state: no retrace for new types.
     assert jax.tree.map(jax.typeof, restored) == jax.tree.map(jax.typeof, interrupted)
     assert_same(run(*restored, 5), straight)
+    if name == "lbfgs":  # three accepted line-search steps, then five more, each descending
+        assert int(gx.tree_utils.tree_get(restored[1], "count")) == 3
+        losses = [float(_loss(p, x)) for p in (params, interrupted[0], straight[0])]
+        assert losses[0] > losses[1] > losses[2], losses
