@@ -26,7 +26,8 @@ class Entry:
     strict_promotion: bool = True
     # Traces under jax.set_mesh with explicit axes, init and update giving the same state
     # types (tests/sharding). False marks a known gap: the step needs a whole leaf
-    # (a linearisation, a factorisation) and does not yet gather it.
+    # (a linearisation, a factorisation) and does not yet gather it. (No entry is
+    # flagged now; gather with tree_utils._sharding.gather_explicit / reshard_like.)
     explicit_sharding: bool = True
 
     # init accepts jax.ShapeDtypeStruct params (False: its state copies the params' values)
