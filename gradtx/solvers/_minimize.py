@@ -60,6 +60,8 @@ def linesearch_evals(state: Any) -> tuple[jax.Array, jax.Array]:
         for _, info in tree_get_all_with_path(state, key):
             n = jnp.asarray(info.num_linesearch_steps, jnp.int32)
             n_f, n_g = n_f + n, n_g + n
+            if hasattr(info, "num_value_evals"):  # Hager-Zhang's value-only probe
+                n_f = n_f + jnp.asarray(info.num_value_evals, jnp.int32)
     for _, s in tree_get_all_with_path(state, "ScaleByBacktrackingLinesearchState"):
         n_f = n_f + jnp.asarray(s.info.num_linesearch_steps, jnp.int32)
         if s.grad is not None:

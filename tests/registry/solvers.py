@@ -121,3 +121,24 @@ ENTRIES = [
         explicit_sharding=False,
     ),
 ]
+
+# Hager-Zhang line search (CG_DESCENT)
+ENTRIES += [
+    Entry(
+        "scale_by_hager_zhang_linesearch",
+        gx.scale_by_hager_zhang_linesearch,
+        **LS,
+        strict_promotion=False,
+        explicit_sharding=False,
+    ),
+    Entry(
+        "lbfgs_hager_zhang",
+        lambda: gx.lbfgs(
+            linesearch=gx.scale_by_hager_zhang_linesearch(10, initial_guess_strategy="hager-zhang")
+        ),
+        optimizer=True,
+        **LS,
+        strict_promotion=False,
+        explicit_sharding=False,
+    ),
+]
