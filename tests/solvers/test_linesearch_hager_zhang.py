@@ -28,7 +28,11 @@ STEPS = 700  # more than any problem needs (Rosenbrock-100: about 560)
 def padded(k, x):
     """Problem k of NAMES on the first n coordinates of a DIM-vector (the rest have
     zero gradient, so L-BFGS leaves them at 0): one compiled loop serves them all."""
-    branches = [lambda x, f=f, n=len(x0): f(x[:n]) for f, x0 in PROBLEMS.values()]
+
+    def on_leading(f, n):
+        return lambda x: f(x[:n])
+
+    branches = [on_leading(f, len(x0)) for f, x0 in PROBLEMS.values()]
     return jax.lax.switch(k, branches, x)
 
 
