@@ -11,6 +11,7 @@ from jax.flatten_util import ravel_pytree
 
 from gradtx._core._validate import check_int, check_nonnegative, check_positive
 from gradtx.curvature._products import gnvp
+from gradtx.solvers._minimize import implicit_solution
 from gradtx.solvers._solution import Reason, Solution
 
 _METHODS = ("lm", "gn")
@@ -45,6 +46,7 @@ def least_squares(
     linear_solver: str = "cholesky",
     damping: float = 1e-3,
     cg_max_steps: int = 100,
+    implicit_diff: bool = True,
 ) -> Solution:
     """Minimize ``0.5 * ||r(params)||^2`` for residuals ``r = residual_fn(params, *args)``.
 
@@ -76,6 +78,13 @@ def least_squares(
     kept) or when ``lambda`` overflows without an accepted step
     (``LINESEARCH_FAILED``). It works under ``jax.jit`` and ``jax.vmap``.
 
+    With ``implicit_diff=True`` the returned ``params`` are differentiable with
+    respect to the float leaves of ``args`` by the implicit function theorem,
+    as in ``minimize`` (the same code): the backward pass solves one linear
+    system in the Hessian of the cost ``0.5 * ||r||^2`` at the solution (the
+    full Hessian, not its Gauss-Newton part, so it is exact for non-zero
+    residuals too) by conjugate gradients on Hessian-vector products.
+
     Args:
       residual_fn: ``residual_fn(params, *args)`` returns an array (or pytree) of residuals.
       params: the starting point, a pytree of float arrays.
@@ -87,6 +96,7 @@ def least_squares(
       linear_solver: ``"cholesky"``, ``"qr"`` or ``"cg"``.
       damping: initial ``lambda`` relative to ``max(D)`` for ``"lm"``, > 0.
       cg_max_steps: most CG iterations per step with ``"cg"``, an int >= 1.
+      implicit_diff: make ``params`` differentiable in ``args`` (see above).
 
     Returns:
       A ``Solution`` whose ``value`` is the cost ``0.5 * ||r||^2``, ``num_fun_evals``
@@ -101,6 +111,8 @@ def least_squares(
       Moré, The Levenberg-Marquardt algorithm: implementation and theory, 1978.
       Nielsen, Damping parameter in Marquardt's method, IMM DTU report, 1999.
       Madsen, Nielsen and Tingleff, Methods for non-linear least squares problems, 2004.
+      Blondel et al., Efficient and Modular Implicit Differentiation, NeurIPS
+      2022, https://arxiv.org/abs/2105.15183
 
     Example:
       >>> import jax.numpy as jnp
@@ -259,8 +271,16 @@ def least_squares(
         )
 
     final = jax.lax.while_loop(lambda c: ~c.done & (c.step < max_steps), body, carry0)
+    out_params = unravel(final.x)
+    if implicit_diff and jax.tree.leaves(args):
+
+        def cost(p, *a):
+            r = ravel_pytree(residual_fn(p, *a))[0]
+            return 0.5 * jnp.sum(r * r)
+
+        out_params = implicit_solution(cost, False, out_params, args)
     return Solution(
-        params=unravel(final.x),
+        params=out_params,
         value=final.cost,
         grad_norm=jnp.linalg.norm(final.g),
         num_steps=final.step,
