@@ -77,8 +77,10 @@ ENTRIES = [
         explicit_sharding=False,
     ),
     Entry(
-        "solvers.newton_cg_damped_warm",
-        lambda: gx.solvers.newton_cg(damping=0.1, cg_max_steps=3, warm_start=True),
+        "solvers.newton_cg_martens_warm",
+        lambda: gx.solvers.newton_cg(
+            damping=0.1, cg_max_steps=3, warm_start=True, damping_adjustment="martens"
+        ),
         optimizer=True,
         **LS,
         strict_promotion=False,
