@@ -23,7 +23,8 @@ class ScaleByNewtonCGState(NamedTuple):
     """State of ``scale_by_newton_cg``: the step count, the last CG solution
     (the warm start), the CG iterations of the last call, the damping
     ``lambda`` for the next call and the reduction ratio ``rho`` of the last
-    call (NaN without ``damping_adjustment``)."""
+    call (0 where undefined: without ``damping_adjustment``, at ``g = 0``, or
+    when ``f(w - p)`` is not finite)."""
 
     count: jax.Array
     solution: Any
@@ -127,7 +128,7 @@ def scale_by_newton_cg(
             tree_zeros_like(params),
             zero_count(),
             jnp.full((), damping, dt),
-            jnp.full((), jnp.nan, dt),
+            jnp.zeros((), dt),
         )
 
     def update(updates, state, params=None, *, value_fn=None, **extra_args):
@@ -143,7 +144,7 @@ def scale_by_newton_cg(
 
         def matvec(v):
             hv = tree_cast_like(hvp(objective, params, v), v)
-            return tree_add_scale(hv, lam, v)
+            return tree_cast_like(tree_add_scale(hv, lam, v), v)
 
         gnorm = tree_norm(g)
         threshold = jnp.minimum(0.5, jnp.sqrt(gnorm)) * gnorm
@@ -185,7 +186,8 @@ def _martens_damping(objective, params, g, p, lam, value=None):
     """Martens' rule: ``(rho, lambda')`` for the step ``-p`` from ``params``."""
     dt = lam.dtype
     f0 = objective(params) if value is None else value
-    f1 = objective(tree_add_scale(params, -1.0, p))
+    p = tree_cast_like(p, params)
+    f1 = objective(tree_cast_like(tree_add_scale(params, -1.0, p), params))
     hp = hvp(objective, params, p)
     predicted = -jnp.real(tree_vdot(g, p)) + 0.5 * jnp.real(tree_vdot(p, hp))
     actual = jnp.asarray(f1, dt) - jnp.asarray(f0, dt)
@@ -193,7 +195,7 @@ def _martens_damping(objective, params, g, p, lam, value=None):
     factor = jnp.where(rho < 0.25, 1.5, jnp.where(rho > 0.75, 2.0 / 3.0, 1.0))
     # a model predicting no decrease is a poor one (grow), unless g = 0 (keep)
     factor = jnp.where(predicted > 0.0, 1.5, jnp.where(predicted == 0.0, 1.0, factor))
-    return rho, (lam * factor).astype(dt)
+    return jnp.where(jnp.isfinite(rho), rho, 0.0).astype(dt), (lam * factor).astype(dt)
 
 
 def newton_cg(
