@@ -124,21 +124,12 @@ ENTRIES = [
     ),
 ]
 
-# Hager-Zhang line search (CG_DESCENT)
+# Hager-Zhang line search (CG_DESCENT); its "one" first guess (the default) and its use in
+# lbfgs are checked in tests/solvers/test_linesearch_hager_zhang.py.
 ENTRIES += [
     Entry(
         "scale_by_hager_zhang_linesearch",
-        gx.scale_by_hager_zhang_linesearch,
-        **LS,
-        strict_promotion=False,
-        explicit_sharding=False,
-    ),
-    Entry(
-        "lbfgs_hager_zhang",
-        lambda: gx.lbfgs(
-            linesearch=gx.scale_by_hager_zhang_linesearch(10, initial_guess_strategy="hager-zhang")
-        ),
-        optimizer=True,
+        lambda: gx.scale_by_hager_zhang_linesearch(10, initial_guess_strategy="hager-zhang"),
         **LS,
         strict_promotion=False,
         explicit_sharding=False,
