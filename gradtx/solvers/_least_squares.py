@@ -90,7 +90,12 @@ def least_squares(
     accepted when its gain ratio, against the linear model's decrease for the
     whole step, is positive, and ``lambda`` is updated as above. (Transtrum and
     Sethna reject the step when the ratio test fails; dropping only the
-    acceleration loses less on problems where the test often fails early.)
+    acceleration lost less on Box-3D, 10 steps against their 30.) Measure
+    before relying on it: on Box-3D it saves one of plain LM's 11 steps, but
+    on Meyer's badly scaled problem it needs about 2.5 times plain LM's 171
+    steps (with either variant of the ratio test, Nielsen's or a 2x / 3x
+    damping update, or a ratio in Marquardt's scaled norm), and each step
+    costs a second residual-sized evaluation.
 
     With ``implicit_diff=True`` the returned ``params`` are differentiable with
     respect to the float leaves of ``args`` by the implicit function theorem,
