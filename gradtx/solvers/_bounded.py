@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from gradtx.solvers._lbfgs import lbfgs_direction
@@ -58,7 +59,18 @@ def flat_bounds(fn: str, bounds: Any, params: Any) -> tuple[jax.Array, jax.Array
             ) from None
         return ravel_pytree(full)[0]
 
-    return side(bounds[0], -jnp.inf), side(bounds[1], jnp.inf)
+    lower, upper = side(bounds[0], -jnp.inf), side(bounds[1], jnp.inf)
+    try:
+        crossed = np.flatnonzero(np.asarray(lower) > np.asarray(upper))
+    except jax.errors.TracerArrayConversionError:  # traced bounds: not checked
+        crossed = ()
+    if len(crossed):
+        i = int(crossed[0])
+        raise ValueError(
+            f"gradtx.{fn}: bounds must have lower <= upper; got lower {float(lower[i])} > "
+            f"upper {float(upper[i])} at flat index {i} of the params."
+        )
+    return lower, upper
 
 
 def projected_lbfgs(

@@ -15,6 +15,7 @@ from gradtx.solvers import minimize
 from tests.solvers.problems import rosenbrock
 
 MSG_BOUNDS_PAIR = r"bounds must be a pair \(lower, upper\)"
+MSG_BOUNDS_CROSSED = r"bounds must have lower <= upper; got lower 2.0 > upper 1.0 at flat index 1"
 MSG_BOUNDS_OPTIMIZER = "bounds= runs minimize's projected L-BFGS and takes no optimizer"
 
 _A = jax.random.normal(jax.random.PRNGKey(0), (8, 6), jnp.float64)
@@ -83,3 +84,5 @@ def test_bounds_validation():
         minimize(f, jnp.ones(2), gx.lbfgs(), bounds=(0.0, 1.0))
     with pytest.raises(ValueError, match="each bound must be a scalar, None or a pytree like"):
         minimize(f, jnp.ones(2), bounds=(jnp.zeros(3), None))
+    with pytest.raises(ValueError, match=MSG_BOUNDS_CROSSED):
+        minimize(f, jnp.ones(2), bounds=(jnp.array([0.0, 2.0]), 1.0))
