@@ -293,6 +293,17 @@ from gradtx.solvers._lbfgs import scale_by_lbfgs as scale_by_lbfgs
 from gradtx.solvers._linesearch_zoom import scale_by_zoom_linesearch as scale_by_zoom_linesearch
 from gradtx.solvers._objective import value_and_grad_from_state as value_and_grad_from_state
 
+# Hager-Zhang line search (gradtx addition, gradtx.solvers)
+from gradtx.solvers._linesearch_hager_zhang import (
+    HagerZhangLinesearchInfo as HagerZhangLinesearchInfo,
+)
+from gradtx.solvers._linesearch_hager_zhang import (
+    ScaleByHagerZhangLinesearchState as ScaleByHagerZhangLinesearchState,
+)
+from gradtx.solvers._linesearch_hager_zhang import (
+    scale_by_hager_zhang_linesearch as scale_by_hager_zhang_linesearch,
+)
+
 # Curvature: spectra, saddle escapes and sharpness tracking
 from gradtx.curvature._power import power_iteration as power_iteration
 from gradtx._optimizers._saddle import NegativeCurvatureStepState as NegativeCurvatureStepState

@@ -30,3 +30,12 @@ from gradtx.solvers._newton_cg import scale_by_newton_cg as scale_by_newton_cg
 from gradtx.solvers._solution import Reason as Reason
 from gradtx.solvers._solution import Solution as Solution
 from gradtx.solvers._least_squares import least_squares as least_squares
+from gradtx.solvers._linesearch_hager_zhang import (
+    HagerZhangLinesearchInfo as HagerZhangLinesearchInfo,
+)
+from gradtx.solvers._linesearch_hager_zhang import (
+    ScaleByHagerZhangLinesearchState as ScaleByHagerZhangLinesearchState,
+)
+from gradtx.solvers._linesearch_hager_zhang import (
+    scale_by_hager_zhang_linesearch as scale_by_hager_zhang_linesearch,
+)

@@ -179,7 +179,7 @@ def lbfgs(
       memory_size: number of curvature pairs kept, an int >= 1.
       scale_init_precond: scale the initial inverse-Hessian model (see ``scale_by_lbfgs``).
       linesearch: a line search transformation taking ``value``, ``grad`` and
-        ``value_fn`` (zoom or backtracking), or None for none.
+        ``value_fn`` (zoom, Hager-Zhang or backtracking), or None for none.
 
     Returns:
       The transformation; ``update`` needs ``value=``, ``grad=`` and ``value_fn=``

@@ -11,6 +11,7 @@ from jax.flatten_util import ravel_pytree
 
 from gradtx._core._validate import check_int, check_nonnegative, check_positive
 from gradtx.curvature._products import gnvp
+from gradtx.solvers._minimize import implicit_solution
 from gradtx.solvers._solution import Reason, Solution
 
 _METHODS = ("lm", "gn")
@@ -45,6 +46,9 @@ def least_squares(
     linear_solver: str = "cholesky",
     damping: float = 1e-3,
     cg_max_steps: int = 100,
+    implicit_diff: bool = True,
+    geodesic_acceleration: bool = False,
+    max_acceleration_ratio: float = 0.75,
 ) -> Solution:
     """Minimize ``0.5 * ||r(params)||^2`` for residuals ``r = residual_fn(params, *args)``.
 
@@ -76,6 +80,30 @@ def least_squares(
     kept) or when ``lambda`` overflows without an accepted step
     (``LINESEARCH_FAILED``). It works under ``jax.jit`` and ``jax.vmap``.
 
+    With ``geodesic_acceleration=True`` (``"lm"`` only; Transtrum and Sethna
+    2012) the LM step ``v`` (the velocity) gets a second-order correction:
+    the acceleration ``a`` solves ``(J^T J + lambda D) a = -J^T r_vv`` with
+    ``r_vv`` the second directional derivative of the residuals along ``v``
+    (exact, by nested ``jax.jvp``, counted as one residual evaluation), and
+    the step is ``v + a / 2`` when ``2 ||a|| / ||v|| <= max_acceleration_ratio``
+    (the second-order expansion is trusted), else ``v`` alone. The step is
+    accepted when its gain ratio, against the linear model's decrease for the
+    whole step, is positive, and ``lambda`` is updated as above. (Transtrum and
+    Sethna reject the step when the ratio test fails; dropping only the
+    acceleration lost less on Box-3D, 10 steps against their 30.) Measure
+    before relying on it: on Box-3D it saves one of plain LM's 11 steps, but
+    on Meyer's badly scaled problem it needs about 2.5 times plain LM's 171
+    steps (with either variant of the ratio test, Nielsen's or a 2x / 3x
+    damping update, or a ratio in Marquardt's scaled norm), and each step
+    costs a second residual-sized evaluation.
+
+    With ``implicit_diff=True`` the returned ``params`` are differentiable with
+    respect to the float leaves of ``args`` by the implicit function theorem,
+    as in ``minimize`` (the same code): the backward pass solves one linear
+    system in the Hessian of the cost ``0.5 * ||r||^2`` at the solution (the
+    full Hessian, not its Gauss-Newton part, so it is exact for non-zero
+    residuals too) by conjugate gradients on Hessian-vector products.
+
     Args:
       residual_fn: ``residual_fn(params, *args)`` returns an array (or pytree) of residuals.
       params: the starting point, a pytree of float arrays.
@@ -87,6 +115,10 @@ def least_squares(
       linear_solver: ``"cholesky"``, ``"qr"`` or ``"cg"``.
       damping: initial ``lambda`` relative to ``max(D)`` for ``"lm"``, > 0.
       cg_max_steps: most CG iterations per step with ``"cg"``, an int >= 1.
+      implicit_diff: make ``params`` differentiable in ``args`` (see above).
+      geodesic_acceleration: add the geodesic acceleration to LM steps (see above).
+      max_acceleration_ratio: largest ``2 ||a|| / ||v||`` for which the
+        acceleration is used, > 0 (0.75 in Transtrum and Sethna).
 
     Returns:
       A ``Solution`` whose ``value`` is the cost ``0.5 * ||r||^2``, ``num_fun_evals``
@@ -100,7 +132,11 @@ def least_squares(
       Levenberg, Quart. Appl. Math. 1944; Marquardt, SIAM J. Appl. Math. 1963.
       Moré, The Levenberg-Marquardt algorithm: implementation and theory, 1978.
       Nielsen, Damping parameter in Marquardt's method, IMM DTU report, 1999.
+      Transtrum and Sethna, Improvements to the Levenberg-Marquardt algorithm
+      for nonlinear least-squares minimization, 2012, https://arxiv.org/abs/1201.5885
       Madsen, Nielsen and Tingleff, Methods for non-linear least squares problems, 2004.
+      Blondel et al., Efficient and Modular Implicit Differentiation, NeurIPS
+      2022, https://arxiv.org/abs/2105.15183
 
     Example:
       >>> import jax.numpy as jnp
@@ -131,6 +167,12 @@ def least_squares(
     check_nonnegative(fn, "tol", tol)
     check_nonnegative(fn, "ftol", ftol)
     check_positive(fn, "damping", damping)
+    check_positive(fn, "max_acceleration_ratio", max_acceleration_ratio)
+    if geodesic_acceleration and method != "lm":
+        raise ValueError(
+            f"gradtx.{fn}(geodesic_acceleration=True): geodesic acceleration needs "
+            f"method='lm'; got method={method!r}."
+        )
     if not isinstance(args, tuple):
         args = (args,)
 
@@ -150,20 +192,42 @@ def least_squares(
         _, vjp = jax.vjp(residuals, x)
         return None, vjp(r)[0], jnp.ones_like(x)
 
-    def solve(c: _Carry, lam):
-        """delta with (J^T J + lam D) delta = -g."""
+    def solve(c: _Carry, lam, b=None):
+        """delta with (J^T J + lam D) delta = -J^T b: min ||J delta + b||^2 + lam ||delta||_D^2.
+
+        ``b`` defaults to the residuals ``r`` (then ``J^T b = g``, the LM step)."""
+        jtb = c.g if b is None else transpose_jvp(c, b)
         if linear_solver == "cholesky":
             a = c.jac.T @ c.jac + jnp.diag(lam * c.scale)
             factor = jax.scipy.linalg.cho_factor(a)
-            return jax.scipy.linalg.cho_solve(factor, -c.g)
+            return jax.scipy.linalg.cho_solve(factor, -jtb)
         if linear_solver == "qr":
             stacked = jnp.concatenate([c.jac, jnp.diag(jnp.sqrt(lam * c.scale))], axis=0)
-            rhs = jnp.concatenate([-c.r, jnp.zeros_like(c.x)])
+            rhs = jnp.concatenate([-(c.r if b is None else b), jnp.zeros_like(c.x)])
             q, rr = jnp.linalg.qr(stacked)
             return jax.scipy.linalg.solve_triangular(rr, q.T @ rhs)
         matvec = lambda v: gnvp(residuals, c.x, v) + lam * c.scale * v
-        delta, _ = jax.scipy.sparse.linalg.cg(matvec, -c.g, maxiter=cg_max_steps)
+        delta, _ = jax.scipy.sparse.linalg.cg(matvec, -jtb, maxiter=cg_max_steps)
         return delta
+
+    def transpose_jvp(c: _Carry, b):
+        """J^T b at c.x."""
+        if dense:
+            return c.jac.T @ b
+        return jax.vjp(residuals, c.x)[1](b)[0]
+
+    def jvp(c: _Carry, v):
+        """J v at c.x."""
+        if dense:
+            return c.jac @ v
+        return jax.jvp(residuals, (c.x,), (v,))[1]
+
+    def geodesic(c: _Carry, v, lam):
+        """v + a / 2 with the geodesic acceleration a when 2 ||a|| / ||v|| is small, else v."""
+        rvv = jax.jvp(lambda x: jax.jvp(residuals, (x,), (v,))[1], (c.x,), (v,))[1]
+        a = solve(c, lam, rvv)
+        small = 2.0 * jnp.linalg.norm(a) <= max_acceleration_ratio * jnp.linalg.norm(v)
+        return jnp.where(small, v + 0.5 * a, v)
 
     r0 = residuals(x0)
     jac0, g0, diag0 = linearize(x0, r0)
@@ -191,9 +255,16 @@ def least_squares(
 
     def lm_step(c: _Carry):
         delta = solve(c, c.damping)
+        evals = one
+        if geodesic_acceleration:
+            delta = geodesic(c, delta, c.damping)
+            evals = 2 * one
+            jd = jvp(c, delta)  # the linear model's decrease for the whole step
+            predicted = -jnp.dot(c.g, delta) - 0.5 * jnp.dot(jd, jd)
+        else:
+            predicted = 0.5 * jnp.dot(delta, c.damping * c.scale * delta - c.g)
         r_new = residuals(c.x + delta)
         cost_new = 0.5 * jnp.sum(r_new * r_new)
-        predicted = 0.5 * jnp.dot(delta, c.damping * c.scale * delta - c.g)
         rho = (c.cost - cost_new) / predicted
         accept = jnp.isfinite(cost_new) & (rho > 0.0)
         lam = jnp.where(
@@ -202,7 +273,7 @@ def least_squares(
             c.damping * c.nu,
         )
         nu = jnp.where(accept, 2.0, 2.0 * c.nu)
-        return delta, r_new, accept, cost_new, lam.astype(dt), nu.astype(dt), one
+        return delta, r_new, accept, cost_new, lam.astype(dt), nu.astype(dt), evals
 
     def gn_step(c: _Carry):
         delta = solve(c, jnp.zeros((), dt))
@@ -259,8 +330,16 @@ def least_squares(
         )
 
     final = jax.lax.while_loop(lambda c: ~c.done & (c.step < max_steps), body, carry0)
+    out_params = unravel(final.x)
+    if implicit_diff and jax.tree.leaves(args):
+
+        def cost(p, *a):
+            r = ravel_pytree(residual_fn(p, *a))[0]
+            return 0.5 * jnp.sum(r * r)
+
+        out_params = implicit_solution(cost, False, out_params, args)
     return Solution(
-        params=unravel(final.x),
+        params=out_params,
         value=final.cost,
         grad_norm=jnp.linalg.norm(final.g),
         num_steps=final.step,

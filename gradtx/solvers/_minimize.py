@@ -11,6 +11,7 @@ import jax.numpy as jnp
 from gradtx._core._contract import GradientTransformation, apply_updates, with_extra_args_support
 from gradtx._core._validate import check_int, check_nonnegative
 from gradtx.curvature._products import hvp
+from gradtx.solvers._bounded import flat_bounds, projected_lbfgs
 from gradtx.solvers._lbfgs import lbfgs
 from gradtx.solvers._solution import Reason, Solution
 from gradtx.tree_utils._arithmetic import tree_where
@@ -60,6 +61,8 @@ def linesearch_evals(state: Any) -> tuple[jax.Array, jax.Array]:
         for _, info in tree_get_all_with_path(state, key):
             n = jnp.asarray(info.num_linesearch_steps, jnp.int32)
             n_f, n_g = n_f + n, n_g + n
+            if hasattr(info, "num_value_evals"):  # Hager-Zhang's value-only probe
+                n_f = n_f + jnp.asarray(info.num_value_evals, jnp.int32)
     for _, s in tree_get_all_with_path(state, "ScaleByBacktrackingLinesearchState"):
         n_f = n_f + jnp.asarray(s.info.num_linesearch_steps, jnp.int32)
         if s.grad is not None:
@@ -114,6 +117,7 @@ def minimize(
     ftol: float = 0.0,
     history: bool = False,
     implicit_diff: bool = True,
+    bounds: tuple | None = None,
 ) -> Solution:
     """Minimize ``fun(params, *args)`` with a transformation, in one compiled ``lax.while_loop``.
 
@@ -146,6 +150,21 @@ def minimize(
     Hessian-vector products. Differentiate ``fun(sol.params, *args)`` rather
     than ``sol.value`` to get the value's gradient.
 
+    With ``bounds=(lower, upper)`` (each a scalar, None for no bound, or a
+    pytree like ``params``; entries may be ``-inf`` / ``inf``) the default
+    optimizer becomes a projected L-BFGS, a simpler relative of L-BFGS-B: the
+    start is clipped into the box; at each step the variables at a bound whose
+    gradient points out of the box are held fixed, the L-BFGS direction (the
+    model built from all pairs, as in ``scale_by_lbfgs``) is restricted to the
+    others, and a projected backtracking search takes the first
+    ``t = 1, 1/2, ...`` with ``f(P(x + t d)) <= f(x) + 1e-4 <g, P(x + t d) - x>``
+    (``P`` clips into the box; one value-and-gradient per trial, at most 30).
+    Curvature pairs with ``<s, y> <= 1e-10 ||y||^2`` are skipped. There is no
+    Cauchy point or subspace minimisation, so the active set is found by the
+    projections. ``grad_norm`` and ``tol`` then refer to the projected
+    gradient ``||x - P(x - g)||_2``; ``state`` is None and ``implicit_diff``
+    is ignored (the solution is not differentiated through the bounds).
+
     Args:
       fun: the objective, ``fun(params, *args)`` returning a scalar (or
         ``(scalar, aux)`` with ``has_aux=True``).
@@ -159,13 +178,16 @@ def minimize(
       ftol: relative-decrease tolerance, >= 0 (0 turns the test off).
       history: record the value and gradient norm after every step.
       implicit_diff: make ``params`` differentiable in ``args`` (see above).
+      bounds: ``(lower, upper)`` box bounds for the projected L-BFGS (see
+        above), or None; needs ``optimizer=None``.
 
     Returns:
       A ``Solution``.
 
     Raises:
       TypeError: ``fun`` is not callable or ``optimizer`` is not a transformation.
-      ValueError: ``max_steps``, ``tol`` or ``ftol`` out of range.
+      ValueError: ``max_steps``, ``tol`` or ``ftol`` out of range, malformed
+        ``bounds``, or ``bounds`` with an ``optimizer``.
 
     References:
       Nocedal and Wright, Numerical Optimization, 2nd ed. 2006, chapters 3 and 7.
@@ -185,6 +207,11 @@ def minimize(
         raise TypeError(
             f"gradtx.{fn}(fun={fun!r}): fun must be a callable; got {type(fun).__name__}."
         )
+    if bounds is not None and optimizer is not None:
+        raise ValueError(
+            f"gradtx.{fn}: bounds= runs minimize's projected L-BFGS and takes no optimizer; "
+            f"got optimizer={type(optimizer).__name__} (pass optimizer=None)."
+        )
     if optimizer is None:
         optimizer = lbfgs()
     elif not (isinstance(optimizer, tuple) and len(optimizer) == 2 and callable(optimizer[1])):
@@ -202,6 +229,13 @@ def minimize(
     def value_fn(p):
         out = fun(p, *args)
         return out[0] if has_aux else out
+
+    if bounds is not None:
+        lower, upper = flat_bounds(fn, bounds, params)
+        sol = projected_lbfgs(
+            value_fn, params, lower, upper, max_steps=max_steps, tol=tol, ftol=ftol, history=history
+        )
+        return sol._replace(aux=fun(sol.params, *args)[1] if has_aux else None)
 
     value_and_grad = jax.value_and_grad(value_fn)
     state0 = opt.init(params)

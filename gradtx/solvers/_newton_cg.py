@@ -9,10 +9,10 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, chain
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_int, check_nonnegative, require_params
+from gradtx._core._validate import check_int, check_nonnegative, check_positive, require_params
 from gradtx.curvature._products import hvp
 from gradtx.solvers._linesearch_zoom import QUASI_NEWTON_LINESEARCH
-from gradtx.solvers._objective import value_fn_kwargs
+from gradtx.solvers._objective import value_dtype, value_fn_kwargs
 from gradtx.transforms._scaling import scale
 from gradtx.tree_utils._arithmetic import tree_add_scale, tree_sub, tree_where
 from gradtx.tree_utils._construct import tree_cast_like, tree_zeros_like
@@ -21,11 +21,16 @@ from gradtx.tree_utils._reductions import tree_norm, tree_vdot
 
 class ScaleByNewtonCGState(NamedTuple):
     """State of ``scale_by_newton_cg``: the step count, the last CG solution
-    (the warm start) and the CG iterations of the last call."""
+    (the warm start), the CG iterations of the last call, the damping
+    ``lambda`` for the next call and the reduction ratio ``rho`` of the last
+    call (0 where undefined: without ``damping_adjustment``, at ``g = 0``, or
+    when ``f(w - p)`` is not finite)."""
 
     count: jax.Array
     solution: Any
     cg_steps: jax.Array
+    damping: jax.Array
+    reduction_ratio: jax.Array
 
 
 class _CG(NamedTuple):
@@ -42,6 +47,8 @@ def scale_by_newton_cg(
     damping: float = 0.0,
     cg_max_steps: int = 50,
     warm_start: bool = False,
+    *,
+    damping_adjustment: str | None = None,
 ) -> GradientTransformation:
     """Replace the gradient ``g`` by an approximate Newton direction ``p ~ (H + damping I)^{-1} g``.
 
@@ -57,20 +64,40 @@ def scale_by_newton_cg(
     as on mini-batches); a warm start that is not a descent direction is
     replaced by ``g``. Each CG iteration costs one Hessian-vector product
     (about two gradient evaluations). It does not negate: ``newton_cg`` adds
-    ``scale(-1)`` and a line search. ``damping`` is a fixed Tikhonov term;
-    Martens' Levenberg-Marquardt adjustment of it is not implemented.
+    ``scale(-1)`` and a line search.
+
+    ``damping`` is a Tikhonov term, fixed by default. With
+    ``damping_adjustment="martens"`` it is the starting ``lambda`` of Martens'
+    Levenberg-Marquardt rule: after each solve, the reduction ratio of the
+    full step ``-p``,
+
+        rho = (f(w - p) - f(w)) / (q(-p) - q(0)),  q(-p) - q(0) = -<g, p> + 0.5 <p, H p>,
+
+    (``q`` the undamped quadratic model of ``f`` at ``w``) sets the damping of
+    the next call: ``lambda *= 3/2`` if ``rho < 1/4``, ``lambda *= 2/3`` if
+    ``rho > 3/4`` (``lambda`` grows too when ``f(w - p)`` is not finite or the
+    model predicts no decrease, ``q(-p) > q(0)``, as a truncated or
+    warm-started CG step can on an indefinite Hessian). This
+    costs one more objective evaluation (none when ``update`` gets ``value=``
+    at the params, as in ``minimize``) and one more Hessian-vector product
+    per call; Martens pairs it with ``warm_start=True``. The ratio is that of
+    the CG step before the line search, as in Martens' method, whose
+    backtracking acts on the step afterwards.
 
     Args:
       damping: ``lambda`` added to the Hessian, >= 0.
       cg_max_steps: most CG iterations per call, an int >= 1.
       warm_start: start CG from the previous solution.
+      damping_adjustment: None (fixed ``damping``) or ``"martens"`` (see
+        above; needs ``damping > 0``).
 
     Returns:
       The transformation; ``update`` needs ``value_fn=``; its state is a
       ``ScaleByNewtonCGState``.
 
     Raises:
-      ValueError: an argument out of range.
+      ValueError: an argument out of range, an unknown ``damping_adjustment``,
+        or ``damping = 0`` with ``"martens"``.
 
     References:
       Nocedal and Wright, Numerical Optimization, 2nd ed. 2006, Algorithm 7.1.
@@ -86,9 +113,23 @@ def scale_by_newton_cg(
     fn = "solvers.scale_by_newton_cg"
     check_nonnegative(fn, "damping", damping)
     check_int(fn, "cg_max_steps", cg_max_steps, 1)
+    if damping_adjustment not in (None, "martens"):
+        raise ValueError(
+            f"gradtx.{fn}(damping_adjustment={damping_adjustment!r}): damping_adjustment "
+            f"must be None or 'martens'; got {damping_adjustment!r}."
+        )
+    if damping_adjustment == "martens":
+        check_positive(fn, "damping", damping)
 
     def init(params):
-        return ScaleByNewtonCGState(zero_count(), tree_zeros_like(params), zero_count())
+        dt = value_dtype(params)
+        return ScaleByNewtonCGState(
+            zero_count(),
+            tree_zeros_like(params),
+            zero_count(),
+            jnp.full((), damping, dt),
+            jnp.zeros((), dt),
+        )
 
     def update(updates, state, params=None, *, value_fn=None, **extra_args):
         require_params(fn, params)
@@ -99,10 +140,11 @@ def scale_by_newton_cg(
         kwargs = value_fn_kwargs(value_fn, extra_args)
         objective = lambda p: value_fn(p, **kwargs)
         g = updates
+        lam = state.damping
 
         def matvec(v):
             hv = tree_cast_like(hvp(objective, params, v), v)
-            return tree_add_scale(hv, damping, v)
+            return tree_cast_like(tree_add_scale(hv, lam, v), v)
 
         gnorm = tree_norm(g)
         threshold = jnp.minimum(0.5, jnp.sqrt(gnorm)) * gnorm
@@ -131,9 +173,29 @@ def scale_by_newton_cg(
             jnp.real(tree_vdot(g, p)) <= 0.0
         )
         p = tree_cast_like(tree_where(useless, g, p), updates)
-        return p, ScaleByNewtonCGState(safe_increment(state.count), p, final.j)
+        rho, new_lam = state.reduction_ratio, lam
+        if damping_adjustment == "martens":
+            rho, new_lam = _martens_damping(objective, params, g, p, lam, extra_args.get("value"))
+        new_state = ScaleByNewtonCGState(safe_increment(state.count), p, final.j, new_lam, rho)
+        return p, tree_cast_like(new_state, state)
 
     return GradientTransformation(init, update)
+
+
+def _martens_damping(objective, params, g, p, lam, value=None):
+    """Martens' rule: ``(rho, lambda')`` for the step ``-p`` from ``params``."""
+    dt = lam.dtype
+    f0 = objective(params) if value is None else value
+    p = tree_cast_like(p, params)
+    f1 = objective(tree_cast_like(tree_add_scale(params, -1.0, p), params))
+    hp = hvp(objective, params, p)
+    predicted = -jnp.real(tree_vdot(g, p)) + 0.5 * jnp.real(tree_vdot(p, hp))
+    actual = jnp.asarray(f1, dt) - jnp.asarray(f0, dt)
+    rho = jnp.where(jnp.isfinite(actual), actual / predicted, -jnp.inf).astype(dt)
+    factor = jnp.where(rho < 0.25, 1.5, jnp.where(rho > 0.75, 2.0 / 3.0, 1.0))
+    # a model predicting no decrease is a poor one (grow), unless g = 0 (keep)
+    factor = jnp.where(predicted > 0.0, 1.5, jnp.where(predicted == 0.0, 1.0, factor))
+    return jnp.where(jnp.isfinite(rho), rho, 0.0).astype(dt), (lam * factor).astype(dt)
 
 
 def newton_cg(
@@ -141,6 +203,8 @@ def newton_cg(
     cg_max_steps: int = 50,
     warm_start: bool = False,
     linesearch: GradientTransformation | None = QUASI_NEWTON_LINESEARCH,
+    *,
+    damping_adjustment: str | None = None,
 ) -> GradientTransformation:
     """Newton-CG: a truncated Newton step ``-p`` (see ``scale_by_newton_cg``) with a line search.
 
@@ -154,6 +218,8 @@ def newton_cg(
       cg_max_steps: see ``scale_by_newton_cg``.
       warm_start: see ``scale_by_newton_cg``.
       linesearch: the line search, or None for a unit step.
+      damping_adjustment: see ``scale_by_newton_cg`` (``"martens"``: Martens'
+        Levenberg-Marquardt adjustment of ``damping``).
 
     Returns:
       The transformation.
@@ -171,5 +237,8 @@ def newton_cg(
       >>> minimize(f, jnp.array([-1.2, 1.0]), newton_cg()).reason_name
       'CONVERGED'
     """
-    parts = [scale_by_newton_cg(damping, cg_max_steps, warm_start), scale(-1.0)]
+    direction = scale_by_newton_cg(
+        damping, cg_max_steps, warm_start, damping_adjustment=damping_adjustment
+    )
+    parts = [direction, scale(-1.0)]
     return chain(*parts, *(() if linesearch is None else (linesearch,)))

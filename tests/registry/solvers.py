@@ -70,8 +70,10 @@ ENTRIES = [
         strict_promotion=False,
     ),
     Entry(
-        "solvers.newton_cg_damped_warm",
-        lambda: gx.solvers.newton_cg(damping=0.1, cg_max_steps=3, warm_start=True),
+        "solvers.newton_cg_martens_warm",
+        lambda: gx.solvers.newton_cg(
+            damping=0.1, cg_max_steps=3, warm_start=True, damping_adjustment="martens"
+        ),
         optimizer=True,
         **LS,
         strict_promotion=False,
@@ -107,5 +109,17 @@ ENTRIES = [
         ),
         **LS,
         strict_promotion=False,
+    ),
+]
+
+# Hager-Zhang line search (CG_DESCENT); its "one" first guess (the default) and its use in
+# lbfgs are checked in tests/solvers/test_linesearch_hager_zhang.py.
+ENTRIES += [
+    Entry(
+        "scale_by_hager_zhang_linesearch",
+        lambda: gx.scale_by_hager_zhang_linesearch(10, initial_guess_strategy="hager-zhang"),
+        **LS,
+        strict_promotion=False,
+        explicit_sharding=False,
     ),
 ]

@@ -90,6 +90,58 @@ def test_nonfinite_start_and_validation():
         least_squares(jnp.sin, jnp.ones(2), damping=0.0)
 
 
+def test_implicit_gradient_of_the_solution_closed_form_and_finite_differences():
+    # linear least squares: x*(A, b) = (A^T A)^{-1} A^T b, differentiable in A and b
+    a = jax.random.normal(jax.random.PRNGKey(1), (6, 3), jnp.float64)
+    b = jnp.arange(6.0)
+    closed = lambda a, b: jnp.linalg.solve(a.T @ a, a.T @ b)
+    solved = lambda a, b: (
+        least_squares(lambda x, a, b: a @ x - b, jnp.zeros(3), "gn", args=(a, b)).params
+    )
+    both = jax.jit(lambda a, b: (solved(a, b), jax.jacobian(solved, argnums=(0, 1))(a, b)))
+    x, jac = both(a, b)
+    np.testing.assert_allclose(x, closed(a, b), rtol=1e-10)
+    for got, want in zip(jac, jax.jacobian(closed, argnums=(0, 1))(a, b)):
+        np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-10)
+
+    # a nonlinear fit with non-zero residuals: the gradient of <w, x*(y)> against
+    # central differences of the solves along a direction d
+    t = jnp.linspace(0.0, 2.0, 9)
+    residuals = lambda p, y: p[0] * jnp.exp(-p[1] * t) - y
+    y = 2.0 * jnp.exp(-1.5 * t) + 0.05 * jnp.sin(7.0 * t)
+    w, d = jnp.array([1.0, -2.0]), jnp.cos(3.0 * t)
+    fit = jax.jit(
+        jax.value_and_grad(
+            lambda y: (
+                w @ least_squares(residuals, jnp.array([1.0, 1.0]), args=(y,), tol=1e-14).params
+            )
+        )
+    )
+    _, grad = fit(y)
+    h = 1e-5
+    fd = (fit(y + h * d)[0] - fit(y - h * d)[0]) / (2 * h)
+    np.testing.assert_allclose(grad @ d, fd, rtol=1e-6)
+
+
+def test_geodesic_acceleration_on_box3d():
+    r, x0 = LEAST_SQUARES["box3d"]
+    x0 = jnp.asarray(x0)
+    run = lambda geo: jax.jit(
+        lambda x: least_squares(r, x, "lm", max_steps=500, geodesic_acceleration=geo)
+    )(x0)
+    plain, geo = run(False), run(True)
+    ref = scipy_lm("box3d")
+    assert geo.reason_name == "CONVERGED"
+    assert int(geo.num_steps) <= int(plain.num_steps)  # 10 vs 11
+    # two residual evaluations per step (the residuals and their second derivative)
+    assert int(geo.num_fun_evals) == 2 * int(geo.num_steps) + 1
+    np.testing.assert_allclose(geo.params, ref.x, atol=1e-8)  # the minimizer (1, 10, 1)
+    assert float(geo.value) <= 1e-18
+    COUNTS["box3d geodesic"] = (int(geo.num_steps), int(geo.num_fun_evals), ref.nfev, ref.njev)
+    with pytest.raises(ValueError, match="geodesic acceleration needs method='lm'"):
+        least_squares(r, x0, "gn", geodesic_acceleration=True)
+
+
 def test_zz_report_counts(capsys):
     with capsys.disabled():
         print("\nleast_squares (LM) vs scipy lm: steps, residual evals | nfev, njev")
