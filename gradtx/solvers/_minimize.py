@@ -10,6 +10,7 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, apply_updates, with_extra_args_support
 from gradtx._core._validate import check_int, check_nonnegative
+from gradtx._optimizers._accelerated import gradient_mapping_norm
 from gradtx.curvature._products import hvp
 from gradtx.solvers._lbfgs import lbfgs
 from gradtx.solvers._solution import Reason, Solution
@@ -126,7 +127,9 @@ def minimize(
     only its line-search trials (usually one). Nothing raises inside ``jit``: the loop
     stops at the first of
 
-      - ``CONVERGED``: ``||grad||_2 <= tol``, or, with ``ftol > 0``, a relative
+      - ``CONVERGED``: ``||grad||_2 <= tol`` (for ``fista`` and
+        ``proximal_gradient``, whose ``fun`` is the smooth part only, the norm
+        of the gradient mapping instead; see ``fista``), or, with ``ftol > 0``, a relative
         decrease ``(f_old - f_new) <= ftol * max(|f_old|, |f_new|, 1)``;
       - ``LINESEARCH_FAILED``: the optimizer holds a line search and its step
         left the params unchanged or increased the objective by more than
@@ -255,7 +258,10 @@ def minimize(
         # increases (up to approx_dec_rtol = 1e-6 relative); only larger ones are undone.
         worse = has_linesearch & (v > c.value + 1e-6 * jnp.abs(c.value))
         accept = finite & ~worse
-        converged = gn <= tol
+        # A proximal method (fista, proximal_gradient) stops on its gradient mapping,
+        # which vanishes at a minimiser of f + h where grad f need not.
+        mapping = gradient_mapping_norm(state, c.params)
+        converged = (gn if mapping is None else mapping) <= tol
         if ftol > 0:
             scale = jnp.maximum(jnp.maximum(jnp.abs(c.value), jnp.abs(v)), 1.0)
             converged |= (v <= c.value) & (c.value - v <= ftol * scale)
