@@ -214,7 +214,9 @@ def minimize(
     v0, g0 = value_and_grad(params)
     gn0 = tree_norm(g0)
     finite0 = jnp.isfinite(v0) & jnp.isfinite(gn0)
-    stop0 = ~finite0 | (gn0 <= tol)
+    # A proximal method's stopping measure needs one step; grad f = 0 is no optimum of f + h.
+    proximal = gradient_mapping_norm(state0, params) is not None
+    stop0 = ~finite0 if proximal else ~finite0 | (gn0 <= tol)
     reason0 = jnp.where(finite0, Reason.CONVERGED, Reason.NONFINITE)
     one = jnp.ones((), jnp.int32)
     hist0 = None

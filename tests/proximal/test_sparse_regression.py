@@ -124,6 +124,12 @@ def test_fista_and_proximal_gradient_through_minimize_match_sklearn():
         _assert_matches(sol.params, alpha, 1.0)  # the extrapolated point has the same support
         steps[name] = int(sol.num_steps)
     assert steps["fista_function_restart"] < steps["fista"] < steps["proximal_gradient"] * 2
+    # started where grad f = 0 (the minimiser of f, not of f + h), it still steps
+    sol = gx.solvers.minimize(
+        lambda w: 0.5 * jnp.sum((w - 1.0) ** 2), jnp.ones(2), P.fista(1.0, P.prox_lasso, 0.5)
+    )
+    assert sol.reason_name == "CONVERGED" and int(sol.num_steps) >= 1
+    np.testing.assert_allclose(gx.accelerated_gradient_params(sol.state), [0.5, 0.5])
 
 
 _cd = jax.jit(
