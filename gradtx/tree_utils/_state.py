@@ -52,13 +52,13 @@ def _is_namedtuple(x: Any) -> bool:
     return isinstance(x, tuple) and hasattr(type(x), "_fields")
 
 
-def _children(path: KeyPath, node: Any) -> list[tuple[KeyPath, Any]]:
-    """One level of children of a node, with NamedTuple fields keyed by ``NamedTupleKey``."""
-    kids, _ = tree_children(node, path)
-    if not _is_namedtuple(node):
-        return kids
-    name = type(node).__name__
-    return [((*path, NamedTupleKey(name, f)), v) for f, (_, v) in zip(node._fields, kids)]
+def _children(path: KeyPath, node: Any) -> tuple[list[tuple[KeyPath, Any]], Any]:
+    """``tree_children`` with NamedTuple fields keyed by ``NamedTupleKey``."""
+    kids, treedef = tree_children(node, path)
+    if _is_namedtuple(node):
+        name = type(node).__name__
+        kids = [((*path, NamedTupleKey(name, f)), v) for f, (_, v) in zip(node._fields, kids)]
+    return kids, treedef
 
 
 def _matches(path: KeyPath, node: Any, key: str) -> Iterator[tuple[KeyPath, Any]]:
@@ -74,7 +74,7 @@ def _matches(path: KeyPath, node: Any, key: str) -> Iterator[tuple[KeyPath, Any]
 
 def _walk(path: KeyPath, node: Any) -> Iterator[tuple[KeyPath, Any]]:
     yield path, node
-    for p, child in _children(path, node):
+    for p, child in _children(path, node)[0]:
         yield from _walk(p, child)
 
 
@@ -270,11 +270,11 @@ def tree_set(tree: Any, filtering: Filtering | None = None, /, **kwargs: Any) ->
     def rebuild(path, node):
         if _is_namedtuple(node) and wanted(type(node).__name__, path, node):
             return _cast_like(type(node).__name__, kwargs[type(node).__name__], node)
-        _, treedef = tree_children(node)
+        kids, treedef = _children(path, node)
         if treedef is None:
             return node
         new = []
-        for p, child in _children(path, node):
+        for p, child in kids:
             entry = p[-1]
             k = entry.name if isinstance(entry, NamedTupleKey) else getattr(entry, "key", None)
             named = isinstance(entry, NamedTupleKey) or isinstance(node, dict)

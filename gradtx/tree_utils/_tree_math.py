@@ -1,4 +1,4 @@
-"""Internal tree helpers: None-aware maps over several trees with clear structure errors."""
+"""Internal tree helpers: the one-level pytree walker, the tree-difference engine behind structure errors, and None-aware maps over several trees."""
 
 from __future__ import annotations
 
