@@ -127,9 +127,10 @@ def minimize(
     only its line-search trials (usually one). Nothing raises inside ``jit``: the loop
     stops at the first of
 
-      - ``CONVERGED``: ``||grad||_2 <= tol`` (for ``fista`` and
-        ``proximal_gradient``, whose ``fun`` is the smooth part only, the norm
-        of the gradient mapping instead; see ``fista``), or, with ``ftol > 0``, a relative
+      - ``CONVERGED``: ``||grad||_2 <= tol`` (for ``fista``,
+        ``proximal_gradient`` and ``accelerated_gradient``, whose ``fun`` is the
+        smooth part only, the norm of the last step's gradient mapping instead,
+        tested from the first step on; see ``fista``), or, with ``ftol > 0``, a relative
         decrease ``(f_old - f_new) <= ftol * max(|f_old|, |f_new|, 1)``;
       - ``LINESEARCH_FAILED``: the optimizer holds a line search and its step
         left the params unchanged or increased the objective by more than
