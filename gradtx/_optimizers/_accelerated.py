@@ -21,6 +21,7 @@ from gradtx._core._validate import (
     require_params,
 )
 from gradtx._optimizers._weight_decay import as_scalar
+from gradtx.tree_utils._state import tree_get_all_with_path
 from gradtx.tree_utils._tree_math import zip_map
 
 RESTARTS = ("none", "function", "gradient")
@@ -86,10 +87,12 @@ def _accelerated(
     strong_convexity,
     restart: str,
     search: tuple,
+    nonsmooth_fn: Callable | None = None,
 ) -> GradientTransformation:
     """The shared step: a (proximal) gradient step at y, then extrapolation.
 
-    ``search`` is ``(backtracking, shrink, max_backtracking)``."""
+    ``search`` is ``(backtracking, shrink, max_backtracking)``; ``nonsmooth_fn``
+    is h, added to ``value_fn`` for function restart."""
     backtracking, shrink, max_backtracking = search
     prox = _no_prox if prox is None else prox
 
@@ -154,6 +157,8 @@ def _accelerated(
             restart_now = _dot(_sub(y, x_new), _sub(x_new, x_old)) > 0
         elif restart == "function":
             new_value = as_scalar(value_fn(x_new)).astype(default_float_dtype())
+            if nonsmooth_fn is not None:
+                new_value = new_value + as_scalar(nonsmooth_fn(x_new)).astype(new_value.dtype)
             restart_now = new_value > state.value
         else:
             restart_now = jnp.zeros((), bool)
@@ -287,6 +292,7 @@ def fista(
     backtracking: bool = False,
     shrink: float = 0.5,
     max_backtracking: int = 30,
+    nonsmooth_fn: Callable[[Params], jax.Array] | None = None,
 ) -> GradientTransformation:
     """FISTA: accelerated proximal gradient for ``f(x) + h(x)``, f smooth, h with a cheap prox.
 
@@ -303,25 +309,42 @@ def fista(
         x_{k+1} = prox(y_k - s * g, prox_hyperparams, s)
         y_{k+1} = x_{k+1} + beta * (x_{k+1} - x_k);  updates = y_{k+1} - y_k
 
-    Restart "gradient" uses the gradient mapping ``(y_k - x_{k+1}) / s`` in
-    place of the gradient; "function" is not offered, since the transformation
-    does not know h. Backtracking (``value_fn`` = the smooth part f only) as
-    in ``accelerated_gradient``.
+    Adaptive restart (O'Donoghue and Candes 2015) sets ``t = 1`` and ``beta =
+    0`` when momentum stops helping; on a strongly convex ``f`` it turns the
+    rippling ``O(1/k^2)`` decrease into a linear one without knowing ``mu``:
+        "function": F(x_{k+1}) > F(x_k), F = f + h   (``value_fn`` is f and
+                    ``nonsmooth_fn`` is h; one call of each per step)
+        "gradient": <y_k - x_{k+1}, x_{k+1} - x_k> > 0   (free: the gradient
+                    mapping ``(y_k - x_{k+1}) / s`` in place of the gradient)
+    Backtracking (``value_fn`` = the smooth part f only) as in
+    ``accelerated_gradient``.
+
+    With ``gradtx.solvers.minimize(f, x0, fista(...))`` the loop passes
+    ``value_fn=f``, stops when the gradient mapping's norm ``|y_k - x_{k+1}|
+    / s`` (zero exactly at a minimiser of f + h) is at most ``tol``, and its
+    ``params`` are the extrapolated point; read the main iterate with
+    ``accelerated_gradient_params(sol.state)``.
 
     Args:
         learning_rate: the step s > 0 (1 / L of f), a number, array or
             schedule; with backtracking, the first trial step.
         prox: ``prox(x, hyperparams, scaling) -> x`` or None (no h).
         prox_hyperparams: passed to ``prox`` (e.g. the L1 strength).
-        restart: "none" or "gradient".
+        restart: "none", "function" or "gradient".
         backtracking, shrink, max_backtracking: as ``accelerated_gradient``.
+        nonsmooth_fn: ``params -> h(params)``, the value of the non-smooth
+            part, for ``restart="function"`` (needed then unless ``prox`` is
+            None; e.g. ``lambda w: alpha * jnp.sum(jnp.abs(w))`` with
+            ``prox_lasso``). Only function restart uses it.
 
     Returns:
         The optimizer; its state is ``AcceleratedGradientState``.
 
     Raises:
-        ValueError, TypeError: out-of-range or mistyped arguments; ``update``
-            without params, or without ``value_fn`` when backtracking.
+        ValueError, TypeError: out-of-range or mistyped arguments;
+            ``restart="function"`` with a prox but no ``nonsmooth_fn``;
+            ``update`` without params, or without ``value_fn`` when
+            backtracking or restarting on the function value.
 
     References:
         Beck and Teboulle, A Fast Iterative Shrinkage-Thresholding Algorithm
@@ -343,13 +366,18 @@ def fista(
     """
     fn = "fista"
     _check_common(fn, learning_rate, restart, backtracking, shrink, max_backtracking)
-    if restart == "function":
-        raise ValueError(
-            "gradtx.fista(restart='function'): function restart needs the non-smooth part's "
-            "value; use restart='gradient' (or accelerated_gradient when there is no prox)."
-        )
     if prox is not None and not callable(prox):
         raise TypeError(f"gradtx.fista(prox={prox!r}): prox must be callable or None.")
+    if nonsmooth_fn is not None and not callable(nonsmooth_fn):
+        raise TypeError(
+            f"gradtx.fista(nonsmooth_fn={nonsmooth_fn!r}): nonsmooth_fn must be callable or None."
+        )
+    if restart == "function" and prox is not None and nonsmooth_fn is None:
+        raise ValueError(
+            "gradtx.fista(restart='function'): function restart compares F = f + h, so it "
+            "needs nonsmooth_fn= (params -> h(params), e.g. lambda w: alpha * "
+            "jnp.sum(jnp.abs(w)) for prox_lasso); or use restart='gradient'."
+        )
     return _accelerated(
         fn,
         learning_rate,
@@ -359,6 +387,7 @@ def fista(
         strong_convexity=0.0,
         restart=restart,
         search=(backtracking, shrink, max_backtracking),
+        nonsmooth_fn=nonsmooth_fn,
     )
 
 
@@ -433,3 +462,28 @@ def accelerated_gradient_params(opt_state: OptState) -> Params:
         ValueError: ``opt_state`` holds no ``AcceleratedGradientState``, or several.
     """
     return find_unique_state("accelerated_gradient_params", opt_state, AcceleratedGradientState).x
+
+
+def gradient_mapping_norm(opt_state: OptState, params: Params) -> jax.Array | None:
+    """``|params - x_{k+1}| / s``, the norm of the last step's gradient mapping, or None.
+
+    ``params`` are the point ``y_k`` the last ``update`` of ``accelerated_gradient``,
+    ``fista`` or ``proximal_gradient`` was given, ``x_{k+1}`` and ``s`` that update's
+    main iterate and step. The gradient mapping is ``grad f(y_k)`` when there is no
+    prox and vanishes exactly at the minimisers of ``f + h``, so it is the stopping
+    measure of ``fista_solve`` and of ``gradtx.solvers.minimize`` for these methods.
+    None when ``opt_state`` holds no ``AcceleratedGradientState`` (or several).
+    """
+    found = [
+        v
+        for _, v in tree_get_all_with_path(opt_state, "AcceleratedGradientState")
+        if isinstance(v, AcceleratedGradientState)
+    ]
+    if len(found) != 1:
+        return None
+    state = found[0]
+    sq = sum(
+        jnp.sum(jnp.square(_wide(a) - _wide(b).astype(_wide(a).dtype)))
+        for a, b in zip(jax.tree.leaves(state.x), jax.tree.leaves(params))
+    )
+    return (jnp.sqrt(sq) / state.stepsize).astype(state.stepsize.dtype)

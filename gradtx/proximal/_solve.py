@@ -10,7 +10,12 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import apply_updates
 from gradtx._core._validate import check_int, check_positive
-from gradtx._optimizers._accelerated import AcceleratedGradientState, fista, proximal_gradient
+from gradtx._optimizers._accelerated import (
+    AcceleratedGradientState,
+    fista,
+    gradient_mapping_norm,
+    proximal_gradient,
+)
 
 
 class FistaSolveResult(NamedTuple):
@@ -96,11 +101,7 @@ def fista_solve(
         y, state, k, _ = carry
         value, g = value_and_grad(y)
         u, state = tx.update(g, state, y, value=value, value_fn=fun)
-        sq = sum(
-            jnp.sum(jnp.square((a - b).astype(jnp.promote_types(a.dtype, jnp.float32))))
-            for a, b in zip(jax.tree.leaves(state.x), jax.tree.leaves(y))
-        )
-        error = (jnp.sqrt(sq) / state.stepsize).astype(state.stepsize.dtype)
+        error = gradient_mapping_norm(state, y)
         return apply_updates(y, u), state, k + 1, error
 
     def keep_going(carry):

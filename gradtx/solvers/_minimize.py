@@ -10,6 +10,7 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, apply_updates, with_extra_args_support
 from gradtx._core._validate import check_int, check_nonnegative
+from gradtx._optimizers._accelerated import gradient_mapping_norm
 from gradtx.curvature._products import hvp
 from gradtx.solvers._bounded import flat_bounds, projected_lbfgs
 from gradtx.solvers._lbfgs import lbfgs
@@ -130,7 +131,10 @@ def minimize(
     only its line-search trials (usually one). Nothing raises inside ``jit``: the loop
     stops at the first of
 
-      - ``CONVERGED``: ``||grad||_2 <= tol``, or, with ``ftol > 0``, a relative
+      - ``CONVERGED``: ``||grad||_2 <= tol`` (for ``fista``,
+        ``proximal_gradient`` and ``accelerated_gradient``, whose ``fun`` is the
+        smooth part only, the norm of the last step's gradient mapping instead,
+        tested from the first step on; see ``fista``), or, with ``ftol > 0``, a relative
         decrease ``(f_old - f_new) <= ftol * max(|f_old|, |f_new|, 1)``;
       - ``LINESEARCH_FAILED``: the optimizer holds a line search and its step
         left the params unchanged or increased the objective by more than
@@ -245,7 +249,9 @@ def minimize(
     v0, g0 = value_and_grad(params)
     gn0 = tree_norm(g0)
     finite0 = jnp.isfinite(v0) & jnp.isfinite(gn0)
-    stop0 = ~finite0 | (gn0 <= tol)
+    # A proximal method's stopping measure needs one step; grad f = 0 is no optimum of f + h.
+    proximal = gradient_mapping_norm(state0, params) is not None
+    stop0 = ~finite0 if proximal else ~finite0 | (gn0 <= tol)
     reason0 = jnp.where(finite0, Reason.CONVERGED, Reason.NONFINITE)
     one = jnp.ones((), jnp.int32)
     hist0 = None
@@ -289,7 +295,10 @@ def minimize(
         # increases (up to approx_dec_rtol = 1e-6 relative); only larger ones are undone.
         worse = has_linesearch & (v > c.value + 1e-6 * jnp.abs(c.value))
         accept = finite & ~worse
-        converged = gn <= tol
+        # A proximal method (fista, proximal_gradient) stops on its gradient mapping,
+        # which vanishes at a minimiser of f + h where grad f need not.
+        mapping = gradient_mapping_norm(state, c.params)
+        converged = (gn if mapping is None else mapping) <= tol
         if ftol > 0:
             scale = jnp.maximum(jnp.maximum(jnp.abs(c.value), jnp.abs(v)), 1.0)
             converged |= (v <= c.value) & (c.value - v <= ftol * scale)

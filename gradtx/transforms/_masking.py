@@ -9,6 +9,7 @@ import jax
 import numpy as np
 
 from gradtx._core._contract import GradientTransformation, with_extra_args_support
+from gradtx.tree_utils._tree_math import first_difference
 
 
 class MaskedNode(NamedTuple):
@@ -50,66 +51,13 @@ def _mask_tree(fn: str, mask, params):
     return jax.tree.map(to_bool, mask_tree)
 
 
-def _children(node):
-    """The immediate children of a pytree node as ``[(key, child)]``."""
-    kids, _ = jax.tree_util.tree_flatten_with_path(node, is_leaf=lambda x: x is not node)
-    return [(path[0], child) for path, child in kids]
-
-
-def _is_leaf(node) -> bool:
-    return node is not None and jax.tree_util.treedef_is_leaf(jax.tree.structure(node))
-
-
-def _describe(node) -> str:
-    if node is None:
-        return "None"
-    if _is_leaf(node):
-        return f"a leaf ({type(node).__name__})"
-    return f"a {type(node).__name__}"
-
-
-def prefix_difference(prefix_name: str, prefix, full_name: str, full, path=()):
-    """Describe the first place where ``prefix`` is not a tree prefix of ``full``.
-
-    A leaf of ``prefix`` covers the whole subtree of ``full`` at its place.
-    Returns None when ``prefix`` is a prefix of ``full``.
-    """
-    if _is_leaf(prefix):
-        return None
-    where = jax.tree_util.keystr(path) or "<root>"
-    if _is_leaf(full) or full is None or type(prefix) is not type(full):
-        return (
-            f"{prefix_name} and {full_name} differ at path {where}: {prefix_name} has "
-            f"{_describe(prefix)} where {full_name} has {_describe(full)}"
-        )
-    p_kids, f_kids = _children(prefix), _children(full)
-    p_keys = [jax.tree_util.keystr((k,)) for k, _ in p_kids]
-    f_keys = [jax.tree_util.keystr((k,)) for k, _ in f_kids]
-    if p_keys != f_keys:
-        only_p = [k for k in p_keys if k not in f_keys]
-        only_f = [k for k in f_keys if k not in p_keys]
-        detail = (
-            f"{prefix_name} has {', '.join(only_p)} which {full_name} lacks"
-            if only_p
-            else f"{full_name} has {', '.join(only_f)} which {prefix_name} lacks"
-            if only_f
-            else "their keys come in a different order"
-        )
-        return f"{prefix_name} and {full_name} differ at path {where}: {detail}"
-    for (k, p), (_, f) in zip(p_kids, f_kids, strict=True):
-        diff = prefix_difference(prefix_name, p, full_name, f, path + (k,))
-        if diff is not None:
-            return diff
-    return None
-
-
 def map_with_prefix(fn: str, prefix_name: str, f, prefix, *trees):
     """``jax.tree.map(f, prefix, *trees)`` with an error that names the first bad path."""
     try:
         return jax.tree.map(f, prefix, *trees)
     except (ValueError, TypeError):
         for t in trees:
-            diff = prefix_difference(prefix_name, prefix, "params", t)
+            diff = first_difference(prefix_name, prefix, "params", t, prefix=True)
             if diff is not None:
                 raise ValueError(
                     f"gradtx.{fn}: {diff}. The {prefix_name} must have the params' structure "

@@ -20,8 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-KeyPath = tuple[Any, ...]
-
+from gradtx.tree_utils._tree_math import KeyPath, tree_children
 
 Filtering = Callable[[KeyPath, Any], bool]
 
@@ -53,25 +52,13 @@ def _is_namedtuple(x: Any) -> bool:
     return isinstance(x, tuple) and hasattr(type(x), "_fields")
 
 
-def _children(path: KeyPath, node: Any) -> list[tuple[KeyPath, Any]]:
-    """One level of children of a container node, with their paths."""
-    if node is None:
-        return []
+def _children(path: KeyPath, node: Any) -> tuple[list[tuple[KeyPath, Any]], Any]:
+    """``tree_children`` with NamedTuple fields keyed by ``NamedTupleKey``."""
+    kids, treedef = tree_children(node, path)
     if _is_namedtuple(node):
         name = type(node).__name__
-        return [((*path, NamedTupleKey(name, f)), getattr(node, f)) for f in node._fields]
-    if isinstance(node, dict):
-        return [((*path, jax.tree_util.DictKey(k)), v) for k, v in node.items()]
-    if isinstance(node, list | tuple):
-        return [((*path, jax.tree_util.SequenceKey(i)), v) for i, v in enumerate(node)]
-    if _is_leaf(node):
-        return []
-    kids, _ = jax.tree_util.tree_flatten_with_path(node, is_leaf=lambda x: x is not node)
-    return [((*path, *p), v) for p, v in kids]
-
-
-def _is_leaf(node: Any) -> bool:
-    return jax.tree_util.all_leaves([node])
+        kids = [((*path, NamedTupleKey(name, f)), v) for f, (_, v) in zip(node._fields, kids)]
+    return kids, treedef
 
 
 def _matches(path: KeyPath, node: Any, key: str) -> Iterator[tuple[KeyPath, Any]]:
@@ -87,7 +74,7 @@ def _matches(path: KeyPath, node: Any, key: str) -> Iterator[tuple[KeyPath, Any]
 
 def _walk(path: KeyPath, node: Any) -> Iterator[tuple[KeyPath, Any]]:
     yield path, node
-    for p, child in _children(path, node):
+    for p, child in _children(path, node)[0]:
         yield from _walk(p, child)
 
 
@@ -281,34 +268,19 @@ def tree_set(tree: Any, filtering: Filtering | None = None, /, **kwargs: Any) ->
         return key in kwargs and (filtering is None or filtering(path, value))
 
     def rebuild(path, node):
-        if _is_namedtuple(node):
-            name = type(node).__name__
-            if wanted(name, path, node):
-                return _cast_like(name, kwargs[name], node)
-            new = {}
-            for p, child in _children(path, node):
-                f = p[-1].name
-                new[f] = (
-                    _cast_like(f, kwargs[f], child) if wanted(f, p, child) else rebuild(p, child)
-                )
-            return node._replace(**new)
-        if isinstance(node, dict):
-            out = {}
-            for p, child in _children(path, node):
-                k = p[-1].key
-                out[k] = (
-                    _cast_like(k, kwargs[k], child) if wanted(k, p, child) else rebuild(p, child)
-                )
-            new = node.copy()
-            new.update(out)
-            return new
-        if isinstance(node, list | tuple):
-            items = [rebuild(p, c) for p, c in _children(path, node)]
-            return type(node)(items)
-        if node is None or _is_leaf(node):
+        if _is_namedtuple(node) and wanted(type(node).__name__, path, node):
+            return _cast_like(type(node).__name__, kwargs[type(node).__name__], node)
+        kids, treedef = _children(path, node)
+        if treedef is None:
             return node
-        kids, treedef = jax.tree_util.tree_flatten_with_path(node, is_leaf=lambda x: x is not node)
-        return treedef.unflatten([rebuild((*path, *p), c) for p, c in kids])
+        new = []
+        for p, child in kids:
+            entry = p[-1]
+            k = entry.name if isinstance(entry, NamedTupleKey) else getattr(entry, "key", None)
+            named = isinstance(entry, NamedTupleKey) or isinstance(node, dict)
+            hit = named and isinstance(k, str) and wanted(k, p, child)
+            new.append(_cast_like(k, kwargs[k], child) if hit else rebuild(p, child))
+        return treedef.unflatten(new)
 
     return rebuild((), tree)
 

@@ -1,4 +1,4 @@
-"""Internal tree helpers: None-aware maps over several trees with clear structure errors."""
+"""Internal tree helpers: the one-level pytree walker, the tree-difference engine behind structure errors, and None-aware maps over several trees."""
 
 from __future__ import annotations
 
@@ -34,46 +34,107 @@ def is_none(x: Any) -> bool:
     return x is None
 
 
-def _flatten_with_paths(tree):
-    leaves, treedef = jax.tree_util.tree_flatten_with_path(tree, is_leaf=is_none)
-    return leaves, treedef
+KeyPath = tuple[Any, ...]
+
+
+def is_tree_leaf(node: Any) -> bool:
+    """True for a pytree leaf. None and containers (empty ones too) are not leaves."""
+    return jax.tree_util.all_leaves([node])
+
+
+def tree_children(node: Any, path: KeyPath = ()) -> tuple[list[tuple[KeyPath, Any]], Any]:
+    """One level of a pytree node: ``([(child_path, child), ...], treedef)``.
+
+    Children come in JAX's flatten order (dict keys sorted), each with ``path``
+    extended by its JAX key entry; ``treedef.unflatten(new_children)`` rebuilds the
+    node. A None child is listed as a child. Leaves and None have no children and
+    no treedef: ``([], None)``. This is the one walker behind ``tree_get`` /
+    ``tree_set`` and the structure messages of ``first_difference``.
+    """
+    if node is None or is_tree_leaf(node):
+        return [], None
+    kids, treedef = jax.tree_util.tree_flatten_with_path(node, is_leaf=lambda x: x is not node)
+    return [((*path, *p), v) for p, v in kids], treedef
 
 
 def _shape(x) -> tuple[int, ...]:
     return tuple(np.shape(x)) if not hasattr(x, "shape") else tuple(x.shape)
 
 
-def first_difference(a_name: str, a, b_name: str, b, *, check_shapes: bool = True):
+def _describe(node) -> str:
+    if node is None:
+        return "None"
+    if is_tree_leaf(node):
+        return f"a leaf ({type(node).__name__})"
+    return f"a {type(node).__name__}"
+
+
+def _where(path: KeyPath) -> str:
+    return jax.tree_util.keystr(path) or "<root>"
+
+
+def first_difference(
+    a_name: str, a, b_name: str, b, *, prefix: bool = False, check_shapes: bool = True
+) -> str | None:
     """Describe the first place where two trees differ, or return None.
 
-    None leaves are wildcards: a None in either tree matches anything there.
+    By default the trees must have the same structure: a None in either tree
+    matches a leaf or None in the other, and with ``check_shapes`` matching leaves
+    must have the same shape. With ``prefix=True``, ``a`` must be a tree prefix of
+    ``b`` (what ``jax.tree.map(f, a, b)`` needs): a leaf of ``a`` covers the whole
+    subtree of ``b`` at its place, None is an empty node, and shapes are not
+    compared. The message starts ``"<a_name> and <b_name> differ at path ..."``.
     """
-    a_leaves, a_def = _flatten_with_paths(a)
-    b_leaves, b_def = _flatten_with_paths(b)
-    a_paths = [p for p, _ in a_leaves]
-    b_paths = [p for p, _ in b_leaves]
-    if a_paths != b_paths:
-        b_set = {jax.tree_util.keystr(p) for p in b_paths}
-        a_set = {jax.tree_util.keystr(p) for p in a_paths}
-        for p in a_paths:
-            k = jax.tree_util.keystr(p)
-            if k not in b_set:
-                return f"{a_name} and {b_name} differ at path {k or '<root>'}: present in {a_name} but not in {b_name}"
-        for p in b_paths:
-            k = jax.tree_util.keystr(p)
-            if k not in a_set:
-                return f"{a_name} and {b_name} differ at path {k or '<root>'}: present in {b_name} but not in {a_name}"
-        return f"{a_name} and {b_name} have leaves in a different order: {a_def} vs {b_def}"
-    if a_def != b_def:
-        return f"{a_name} and {b_name} have different container types: {a_def} vs {b_def}"
-    if check_shapes:
-        for (path, x), (_, y) in zip(a_leaves, b_leaves):
-            if x is None or y is None:
-                continue
-            sx, sy = _shape(x), _shape(y)
-            if sx != sy:
-                k = jax.tree_util.keystr(path) or "<root>"
-                return f"{a_name} and {b_name} differ at path {k}: {a_name} has shape {sx}, {b_name} {sy}"
+    if not prefix:
+        # The common case, trees that agree, costs two flattens and no Python walk.
+        a_leaves, a_def = jax.tree_util.tree_flatten_with_path(a, is_leaf=is_none)
+        b_leaves, b_def = jax.tree_util.tree_flatten_with_path(b, is_leaf=is_none)
+        if a_def == b_def:
+            if not check_shapes:
+                return None
+            for (path, x), (_, y) in zip(a_leaves, b_leaves):
+                if x is not None and y is not None and _shape(x) != _shape(y):
+                    return (
+                        f"{a_name} and {b_name} differ at path {_where(path)}: "
+                        f"{a_name} has shape {_shape(x)}, {b_name} {_shape(y)}"
+                    )
+            return None
+    diff = _node_difference(a_name, a, b_name, b, (), prefix)
+    if diff is None and not prefix:
+        # Same children everywhere but different node metadata (a custom node's aux data).
+        diff = f"{a_name} and {b_name} have different container types: {a_def} vs {b_def}"
+    return diff
+
+
+def _node_difference(a_name: str, a, b_name: str, b, path: KeyPath, prefix: bool):
+    """The structural part of ``first_difference``, one node at a time."""
+    a_leaf, b_leaf = is_tree_leaf(a), is_tree_leaf(b)
+    if prefix and a_leaf:
+        return None
+    head = f"{a_name} and {b_name} differ at path {_where(path)}"
+    mismatch = f"{head}: {a_name} has {_describe(a)} where {b_name} has {_describe(b)}"
+    if not prefix and (a is None or b is None):
+        other = b if a is None else a
+        return None if other is None or is_tree_leaf(other) else mismatch
+    if a_leaf and b_leaf:
+        return None
+    if a_leaf or b_leaf or type(a) is not type(b):
+        return mismatch
+    a_kids, b_kids = tree_children(a, path)[0], tree_children(b, path)[0]
+    a_keys = [jax.tree_util.keystr(p[-1:]) for p, _ in a_kids]
+    b_keys = [jax.tree_util.keystr(p[-1:]) for p, _ in b_kids]
+    if a_keys != b_keys:
+        for (p, _), k in zip(a_kids, a_keys):
+            if k not in b_keys:
+                return f"{a_name} and {b_name} differ at path {_where(p)}: present in {a_name} but not in {b_name}"
+        for (p, _), k in zip(b_kids, b_keys):
+            if k not in a_keys:
+                return f"{a_name} and {b_name} differ at path {_where(p)}: present in {b_name} but not in {a_name}"
+        return f"{head}: their keys come in a different order"
+    for (p, x), (_, y) in zip(a_kids, b_kids, strict=True):
+        diff = _node_difference(a_name, x, b_name, y, p, prefix)
+        if diff is not None:
+            return diff
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 import jax
 import jax.numpy as jnp
@@ -12,6 +13,8 @@ import pytest
 import gradtx as gx
 
 sklearn_linear = pytest.importorskip("sklearn.linear_model")
+
+MSG_FUNCTION_RESTART_NEEDS_H = "function restart compares F = f + h, so it needs nonsmooth_fn="
 
 P = gx.proximal
 N, F = 50, 20
@@ -94,6 +97,41 @@ def test_fista_backtracking_and_ista_reach_the_same_lasso():
     assert int(_fista_lasso(alpha).num_steps) < int(ista.num_steps)  # acceleration pays
 
 
+def _minimize(tx):
+    """``gradtx.solvers.minimize`` on the smooth part, ``tx`` carrying the L1 prox."""
+    return jax.jit(
+        lambda: gx.solvers.minimize(_smooth, jnp.zeros(F), tx, max_steps=20_000, tol=1e-11)
+    )()
+
+
+def test_fista_and_proximal_gradient_through_minimize_match_sklearn():
+    alpha = PROBLEMS[0][0]
+    l1 = lambda w: alpha * jnp.sum(jnp.abs(w))  # noqa: E731
+    runs = {
+        "fista": P.fista(1 / L, P.prox_lasso, alpha),
+        "fista_function_restart": P.fista(
+            1 / L, P.prox_lasso, alpha, restart="function", nonsmooth_fn=l1
+        ),
+        "proximal_gradient": P.proximal_gradient(1 / L, P.prox_lasso, alpha),
+    }
+    steps = {}
+    for name, tx in runs.items():
+        sol = _minimize(tx)
+        # minimize stops on the gradient mapping (grad f is not zero at a lasso solution)
+        assert sol.reason_name == "CONVERGED", name
+        assert float(sol.grad_norm) > 1e-3, name
+        _assert_matches(gx.accelerated_gradient_params(sol.state), alpha, 1.0)
+        _assert_matches(sol.params, alpha, 1.0)  # the extrapolated point has the same support
+        steps[name] = int(sol.num_steps)
+    assert steps["fista_function_restart"] < steps["fista"] < steps["proximal_gradient"] * 2
+    # started where grad f = 0 (the minimiser of f, not of f + h), it still steps
+    sol = gx.solvers.minimize(
+        lambda w: 0.5 * jnp.sum((w - 1.0) ** 2), jnp.ones(2), P.fista(1.0, P.prox_lasso, 0.5)
+    )
+    assert sol.reason_name == "CONVERGED" and int(sol.num_steps) >= 1
+    np.testing.assert_allclose(gx.accelerated_gradient_params(sol.state), [0.5, 0.5])
+
+
 _cd = jax.jit(
     functools.partial(P.enet_coordinate_descent, tol=1e-12, max_epochs=10_000),
     static_argnames=("selection", "precompute"),
@@ -138,5 +176,7 @@ def test_errors():
         P.lasso_path(Xj, Yj, l1_ratio=0.5)
     with pytest.raises(ValueError, match="tol must be in"):
         P.fista_solve(_smooth, jnp.zeros(F), tol=0.0)
-    with pytest.raises(ValueError, match="restart='function'"):
+    with pytest.raises(ValueError, match=re.escape(MSG_FUNCTION_RESTART_NEEDS_H)):
         P.fista(1.0, P.prox_lasso, 0.1, restart="function")
+    with pytest.raises(TypeError, match="nonsmooth_fn must be callable"):
+        P.fista(1.0, P.prox_lasso, 0.1, restart="function", nonsmooth_fn=0.1)

@@ -17,6 +17,13 @@ def _sum_sq(params):
     )
 
 
+def _l1(alpha):
+    """h(params) = alpha * sum |params|, the value of prox_lasso's penalty."""
+    return lambda params: (
+        alpha * sum(jax.numpy.sum(jax.numpy.abs(p)) for p in jax.tree.leaves(params))
+    )
+
+
 _SVRG_ARGS = {"batch_grad_fn": _half, "full_grad_fn": _half}
 _LASSO = gx.proximal.prox_lasso
 
@@ -88,6 +95,14 @@ ENTRIES = [
     Entry(
         "fista_backtracking",
         lambda: gx.proximal.fista(1.0, _LASSO, 0.01, backtracking=True),
+        extra_args={"value_fn": _sum_sq},
+        optimizer=True,
+        abstract_init=False,
+        strict_promotion=False,
+    ),
+    Entry(
+        "fista_function_restart",
+        lambda: gx.proximal.fista(0.1, _LASSO, 0.01, restart="function", nonsmooth_fn=_l1(0.01)),
         extra_args={"value_fn": _sum_sq},
         optimizer=True,
         abstract_init=False,
