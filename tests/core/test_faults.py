@@ -280,11 +280,12 @@ def test_faults_eager_jit_and_determinism(entry: Entry):
         jitted = (u, state.inner_state.inner_state, p)
         assert_bitwise(eager[k], jitted, f"{entry.name}: eager vs jit, step {k}")
 
-    # Op by op: close to the compiled path.
+    # Op by op (one step: each op compiles on its own, and an entry with a loop or
+    # a cond recompiles its body at every call): close to the compiled path.
     with gx.eager_jit_disabled():
-        slow = host(eager_steps(entry.make(), entry, params, good))
-    assert jax.tree.structure(slow) == jax.tree.structure(eager)
-    for x, y in zip(jax.tree.leaves(eager), jax.tree.leaves(slow)):
+        slow = host(eager_steps(entry.make(), entry, params, good[:1]))
+    assert jax.tree.structure(slow) == jax.tree.structure(eager[:1])
+    for x, y in zip(jax.tree.leaves(eager[:1]), jax.tree.leaves(slow)):
         assert x.dtype == y.dtype
         assert relative_difference(x, y) <= OP_BY_OP_RTOL, "op by op differs from compiled"
 
