@@ -1,4 +1,4 @@
-"""Moving one tree of parameters towards another: Polyak averaging and periodic copies."""
+"""Moving one tree of parameters towards another (Polyak averaging, periodic copies), or not at all."""
 
 from __future__ import annotations
 
@@ -66,3 +66,38 @@ def periodic_update(
     return jax.lax.cond(
         jnp.mod(steps, update_period) == 0, lambda: new_tensors, lambda: old_tensors
     )
+
+
+def null_updates(updates: Any) -> Any:
+    """Updates that leave every param bit as it was: ``-0.0`` in each float leaf.
+
+    What a step that is skipped (a non-finite gradient, a spike, a mini-step that
+    only accumulates) returns. ``-0.0`` is the additive identity of IEEE floats:
+    ``p + (-0.0)`` is ``p`` for every ``p``, ``-0.0`` and NaN payloads included,
+    whereas ``-0.0 + 0.0`` is ``+0.0``. It compares equal to ``0.0``. Complex
+    leaves get ``-0.0 - 0.0j``, integer and bool leaves zeros.
+
+    Args:
+        updates: the updates a step would have returned (only shapes and dtypes
+            are read).
+
+    Returns:
+        A tree of the same structure, shapes and dtypes.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from gradtx._core._param_updates import null_updates
+        >>> p = jnp.array([-0.0, 1.0])
+        >>> jnp.signbit(p + null_updates(p))
+        Array([ True, False], dtype=bool)
+    """
+
+    def null(x):
+        dtype = jnp.result_type(x)
+        if jnp.issubdtype(dtype, jnp.complexfloating):
+            return jnp.full_like(x, complex(-0.0, -0.0))
+        if jnp.issubdtype(dtype, jnp.floating):
+            return jnp.full_like(x, -0.0)
+        return jnp.zeros_like(x)
+
+    return jax.tree.map(null, updates)

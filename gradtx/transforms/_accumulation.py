@@ -12,6 +12,7 @@ from jax import lax
 
 from gradtx._core._contract import GradientTransformation, with_extra_args_support
 from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
+from gradtx._core._param_updates import null_updates
 from gradtx._core._validate import check_dtype, check_range
 from gradtx.tree_utils._construct import tree_cast_like
 from gradtx.tree_utils._reductions import tree_sum_of_squares
@@ -99,10 +100,11 @@ class MultiSteps:
     Training with ``MultiSteps(opt, k)`` on batches of size B follows ``opt``
     trained on batches of size k*B (with ``use_grad_mean=True``): the inner
     optimizer sees the mean of the k gradients, and its state advances once per
-    k mini-steps. On the other mini-steps the updates are zeros. The only extra
-    memory is one accumulator the size of the params; the inner optimizer runs
-    only on the emitting mini-step (under ``jit``; under ``vmap`` both branches
-    are computed and selected).
+    k mini-steps. On the other mini-steps the updates are zeros (``-0.0``, so
+    ``apply_updates`` leaves every param bit as it was). The only extra memory
+    is one accumulator the size of the params; the inner optimizer runs only on
+    the emitting mini-step (under ``jit``; under ``vmap`` both branches are
+    computed and selected).
 
     Update rule (n = mini_step, k = every_k_schedule(gradient_step)):
         acc_n = acc_{n-1} + (g - acc_{n-1}) / (n + 1)   (running mean; or acc + g)
@@ -199,7 +201,7 @@ class MultiSteps:
             return tree_cast_like(u, updates), tree_cast_like(s, state.inner_opt_state)
 
         def hold(_):
-            return jax.tree.map(jnp.zeros_like, updates), state.inner_opt_state
+            return null_updates(updates), state.inner_opt_state
 
         new_updates, inner_state = lax.cond(emit, step, hold, None)
         new_acc = jax.tree.map(

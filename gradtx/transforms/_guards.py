@@ -1,7 +1,8 @@
 """Guards that skip bad steps: non-finite gradients and loss or gradient-norm spikes.
 
-A skipped step returns zero updates (the params do not move) and leaves the
-wrapped transformation's state exactly as it was. Under ``jit`` the wrapped
+A skipped step returns updates of -0.0 (the additive identity: ``apply_updates``
+then leaves every param bit as it was, -0.0 included) and leaves the wrapped
+transformation's state exactly as it was, bit for bit. Under ``jit`` the wrapped
 transformation does not even run on a skipped step (``lax.cond``)."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from jax import lax
 
 from gradtx._core._contract import GradientTransformation, with_extra_args_support
 from gradtx._core._numerics import safe_increment, zero_count
+from gradtx._core._param_updates import null_updates
 from gradtx._core._validate import check_decay, check_int, check_positive
 from gradtx.tree_utils._construct import tree_cast_like
 from gradtx.tree_utils._reductions import tree_norm
@@ -22,14 +24,14 @@ from gradtx.tree_utils._state import tree_get_all_with_path
 
 
 def _guarded_update(inner, accept, updates, inner_state, params, extra_args):
-    """Run ``inner`` if ``accept``, else return zeros and ``inner_state`` unchanged."""
+    """Run ``inner`` if ``accept``, else return ``-0.0`` updates and ``inner_state`` unchanged."""
 
     def run(_):
         u, s = inner.update(updates, inner_state, params, **extra_args)
         return tree_cast_like(u, updates), tree_cast_like(s, inner_state)
 
     def skip(_):
-        return jax.tree.map(jnp.zeros_like, updates), inner_state
+        return null_updates(updates), inner_state
 
     return lax.cond(accept, run, skip, None)
 
@@ -61,8 +63,9 @@ def apply_if_finite(
 ) -> GradientTransformation:
     """Skip steps whose gradients hold an inf or a NaN, up to a limit.
 
-    A skipped step returns zero updates and leaves ``inner``'s state unchanged,
-    so one bad batch (or a loss-scale overflow in mixed precision) does not
+    A skipped step returns zero updates (``-0.0``, which ``apply_updates``
+    adds without changing a single param bit) and leaves ``inner``'s state
+    bitwise unchanged, so one bad batch (or a loss-scale overflow in mixed precision) does not
     poison the optimizer's moments. After more than ``max_consecutive_errors``
     non-finite steps in a row the guard gives up and lets them through.
 
@@ -84,7 +87,7 @@ def apply_if_finite(
         >>> state = opt.init(jnp.zeros(2))
         >>> u, state = opt.update(jnp.array([1.0, jnp.nan]), state)
         >>> u, bool(state.last_finite)
-        (Array([0., 0.], dtype=float32), False)
+        (Array([-0., -0.], dtype=float32), False)
     """
     check_int("apply_if_finite", "max_consecutive_errors", max_consecutive_errors, 0)
     inner = with_extra_args_support(inner)
@@ -154,7 +157,8 @@ def skip_spikes(
     norm, or the loss passed as ``update(..., value=loss)``). A step is a spike
     when x is not finite, or, after ``warmup`` values, when
         x > m + threshold * s,   s = max(sqrt(v), 1e-3 * |m|).
-    A spike returns zero updates and leaves ``inner``'s state unchanged. The
+    A spike returns zero updates (``-0.0``: the params keep every bit) and
+    leaves ``inner``'s state bitwise unchanged. The
     statistics absorb accepted values as they are and a finite spike clipped to
     m + threshold * s, so one outlier barely moves them while a lasting shift
     of the metric is followed within a few windows.

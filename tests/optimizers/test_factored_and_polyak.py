@@ -450,6 +450,18 @@ def test_polyak_first_step_and_zero_gradient():
     np.testing.assert_array_equal(np.asarray(u), [0.0, 0.0])
 
 
+def test_polyak_squares_bfloat16_leaves_in_float32():
+    """The squared gradient norm squares a bfloat16 leaf in float32 (not squared in
+    bfloat16, then summed), so the compiled and op-by-op steps agree."""
+    g = {"b": jnp.asarray([1.0078125], jnp.bfloat16), "w": jnp.ones(1, jnp.float32)}
+    sq = float(np.float32(1.0078125) ** 2 + np.float32(1.0))
+    tx = gx.scale_by_polyak()
+    u, _ = tx.update(g, tx.init(g), value=sq / 2)
+    with gx.eager_jit_disabled():
+        u_slow, _ = tx.update(g, tx.init(g), value=sq / 2)
+    assert float(u["w"][0]) == float(u_slow["w"][0]) == 0.5
+
+
 def test_add_noise_statistics_anneal():
     tx = gx.add_noise(eta=0.5, gamma=0.55, seed=11)
     g = jnp.zeros((20000,))
