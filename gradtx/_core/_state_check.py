@@ -19,7 +19,7 @@ from typing import Any
 
 import jax
 
-from gradtx.tree_utils._tree_math import first_difference, is_none
+from gradtx.tree_utils._tree_math import first_difference
 
 # True while an outer gradtx update is running in this thread: the stages of a
 # chain (and any transformation that another one wraps) are not checked again.
