@@ -184,24 +184,44 @@ def _split_args(args: tuple, kwargs: dict) -> tuple[Any, Any, Any] | None:
     return values[0], values[1], values[2]
 
 
-def check_state(init: Callable, args: tuple, kwargs: dict) -> None:
+def _signature(tree) -> tuple:
+    leaves, treedef = jax.tree.flatten(tree)
+    return treedef, tuple(getattr(x, "shape", ()) for x in leaves)
+
+
+def check_state(init: Callable, args: tuple, kwargs: dict, passed: dict | None = None) -> None:
     """Raise StateMismatchError if the call's state is not what ``init`` builds.
 
     Skipped (silently) when the call's arguments cannot be told apart or when
     ``init`` cannot be evaluated abstractly on the params (it needs something
-    else, or concrete values).
+    else, or concrete values). ``passed``, when given, remembers the
+    (params, state) signatures already found to match, so that calls made op by
+    op (``gradtx.eager_jit_disabled()``) do not evaluate ``init`` every step.
     """
     split = _split_args(args, kwargs)
     if split is None:
         return
     updates, state, params = split
+    source = updates if params is None else params
+    key = None
+    if passed is not None:
+        try:
+            key = (params is None, _signature(source), _signature(state))
+            if key in passed:
+                return
+        except TypeError:  # a tree node with unhashable metadata
+            key = None
     try:
-        expected = jax.eval_shape(init, updates if params is None else params)
+        expected = jax.eval_shape(init, source)
     except Exception:  # noqa: BLE001 - init needs more than abstract params: no check
         return
     message = state_mismatch_message(expected, state, "updates" if params is None else "params")
     if message is not None:
         raise StateMismatchError(message)
+    if key is not None:
+        if len(passed) >= 16:
+            passed.clear()
+        passed[key] = True
 
 
 def with_state_check(init: Callable, update: Callable) -> Callable:
@@ -212,13 +232,15 @@ def with_state_check(init: Callable, update: Callable) -> Callable:
     if getattr(update, "_gradtx_checked_init", None) is init:
         return update
 
+    passed: dict = {}
+
     @functools.wraps(update, updated=())
     def checked_update(*args, **kwargs):
         if _INSIDE_UPDATE.get():
             return update(*args, **kwargs)
         token = _INSIDE_UPDATE.set(True)
         try:
-            check_state(init, args, kwargs)
+            check_state(init, args, kwargs, passed)
             return update(*args, **kwargs)
         finally:
             _INSIDE_UPDATE.reset(token)

@@ -148,9 +148,9 @@ def test_only_the_outermost_update_checks_and_the_compiled_step_is_unchanged(mon
     calls = []
     check = _state_check.check_state
 
-    def counting(init, args, kwargs):
+    def counting(init, args, kwargs, passed=None):
         calls.append(init)
-        return check(init, args, kwargs)
+        return check(init, args, kwargs, passed)
 
     monkeypatch.setattr(_state_check, "check_state", counting)
     tx = gx.chain(gx.clip_by_global_norm(1.0), gx.adam(0.1), gx.add_decayed_weights(1e-2))
