@@ -139,12 +139,19 @@ def _empty_to_none(tree):
     )
 
 
+def _signature(tree) -> tuple:
+    leaves, treedef = jax.tree.flatten(tree)
+    return treedef, tuple(getattr(x, "shape", ()) for x in leaves)
+
+
 def state_mismatch_message(expected: Any, received: Any, source: str = "params") -> str | None:
     """Say where ``received`` differs from the abstract state ``expected``, or return None.
 
     ``expected`` is ``jax.eval_shape(init, x)``, and ``source`` names ``x``
     (``"params"`` or ``"updates"``).
     """
+    if _signature(expected) == _signature(received):  # the usual case, in one pass
+        return None
     found = _first_type_difference(expected, received)
     if found is not None:
         where, e_name, r_name = found
@@ -182,11 +189,6 @@ def _split_args(args: tuple, kwargs: dict) -> tuple[Any, Any, Any] | None:
         else:
             return None
     return values[0], values[1], values[2]
-
-
-def _signature(tree) -> tuple:
-    leaves, treedef = jax.tree.flatten(tree)
-    return treedef, tuple(getattr(x, "shape", ()) for x in leaves)
 
 
 def check_state(init: Callable, args: tuple, kwargs: dict, passed: dict | None = None) -> None:
