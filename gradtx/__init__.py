@@ -51,6 +51,9 @@ from gradtx._core._grouped import GroupedLeaves as GroupedLeaves
 from gradtx._core._grouped import group_leaves as group_leaves
 from gradtx._core._grouped import ungroup_leaves as ungroup_leaves
 
+# State checks (issue 15): update given a state its init did not build
+from gradtx._core._state_check import StateMismatchError as StateMismatchError
+
 # Scaling, clipping, momentum
 from gradtx.transforms._scaling import ScaleByScheduleState as ScaleByScheduleState
 from gradtx.transforms._scaling import scale as scale

@@ -10,7 +10,8 @@ from typing import Any, NamedTuple, Protocol
 import jax
 import jax.numpy as jnp
 
-from gradtx._core._eager import EagerJit, eager_jit
+from gradtx._core._eager import EagerJit
+from gradtx._core._state_check import with_state_check
 from gradtx.tree_utils._tree_math import check_same_structure, is_none
 
 Params = Any
@@ -71,16 +72,32 @@ class GradientTransformation(_TransformPair):
     the plain function and ``update.trace_count`` counts its compilations. Under
     ``jax.disable_jit()`` or after ``gradtx.set_eager_jit(False)`` every call runs
     op by op.
+
+    ``update`` checks that the state it gets is one this ``init`` builds: the
+    outermost update of a call compares the state's tree structure and leaf
+    shapes with ``jax.eval_shape(init, params)`` (``updates`` when ``params`` is
+    None) when it is traced, and raises ``gradtx.StateMismatchError`` naming the
+    first difference and how to fix it. Compiled steps never repeat the check;
+    an ``init`` that cannot be evaluated abstractly is not checked.
     """
 
     __slots__ = ()
 
     def __new__(cls, init: TransformInitFn, update: TransformUpdateFn):
-        return tuple.__new__(_optax_compatible(cls), (init, eager_jit(update)))
+        if callable(update) and not (
+            isinstance(update, EagerJit) and _checks_against(update, init)
+        ):
+            update = EagerJit(update, impl=with_state_check(init, update))
+        return tuple.__new__(_optax_compatible(cls), (init, update))
 
     @classmethod
     def _make(cls, iterable):
         return cls(*iterable)
+
+
+def _checks_against(update: EagerJit, init: Callable) -> bool:
+    """Whether this eager-compiled ``update`` already checks its state against ``init``."""
+    return getattr(update.impl, "_gradtx_checked_init", None) is init
 
 
 # optax distinguishes transformations that accept extra args; in gradtx every

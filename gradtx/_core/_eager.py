@@ -6,6 +6,7 @@ import contextlib
 import functools
 import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,7 +16,6 @@ import numpy as np
 
 _EAGER_JIT = {"enabled": True}
 _SWITCH_LOCK = threading.Lock()
-_MAX_STATIC_VARIANTS = 32
 
 # The errors that mean "this function cannot be traced": it needs concrete values
 # (Python control flow on an array, a NumPy conversion). A function that raises
@@ -80,18 +80,33 @@ def _is_dynamic_leaf(x) -> bool:
     )
 
 
-# Exact types that are certainly concrete arrays (checked by ``type(x) in``, which
-# is several times cheaper than the isinstance chain of ``_is_dynamic_leaf``).
-# Built on first use, not at import: creating an array initialises JAX's backend,
-# after which ``jax.config.update("jax_num_cpu_devices", ...)`` fails.
-@functools.cache
+# Exact types that are certainly concrete arrays (checked with one C-level
+# ``frozenset.issuperset`` over the leaf types, several times cheaper than the
+# isinstance chain of ``_is_dynamic_leaf``). Filled on first use, not at import:
+# creating an array initialises JAX's backend, after which
+# ``jax.config.update("jax_num_cpu_devices", ...)`` fails.
+_PLAIN_ARRAY_TYPES: frozenset | None = None
+
+
 def _plain_array_types() -> frozenset:
+    global _PLAIN_ARRAY_TYPES
     # ensure_compile_time_eval: a first call made inside a trace must still see the
     # concrete array type, not the tracer's.
     with jax.ensure_compile_time_eval():
         concrete = type(jnp.zeros(()))
     assert not issubclass(concrete, jax.core.Tracer)
-    return frozenset({concrete, np.ndarray, float, int, complex})
+    _PLAIN_ARRAY_TYPES = frozenset({concrete, np.ndarray, float, int, complex})
+    return _PLAIN_ARRAY_TYPES
+
+
+class _Variant:
+    """One ``jax.jit`` of the function for one set of static keyword arguments."""
+
+    __slots__ = ("jitted", "signatures")
+
+    def __init__(self, jitted: Callable):
+        self.jitted = jitted
+        self.signatures = 0  # traces made through this jit (one per compiled signature)
 
 
 class EagerJit:
@@ -104,27 +119,112 @@ class EagerJit:
     (strings, bools, functions) are static and key the cache. Positional
     arguments with non-array leaves make the call run ``fn`` directly.
 
+    The cache is bounded: it holds at most ``max_signatures`` compiled
+    signatures (one per distinct tree structure, shapes and dtypes of the
+    arguments, per static keyword values); default 64. When a new signature
+    would go over the bound, the compilations of the least recently used
+    static variant are dropped, or, when there is only one variant, all of its
+    compilations (the next call of a dropped signature compiles again). JAX's
+    own per-function caches are keyed on the jitted function, so dropping it
+    frees them too. Set the bound per transformation
+    (``tx.update.max_signatures = 16``), for every transformation
+    (``gradtx.EagerJit.max_signatures = 16``) or when wrapping
+    (``EagerJit(fn, max_signatures=16)``).
+
+    Calls from several threads at once are safe: the cache is created and
+    trimmed under a lock, and two threads that compile the same new signature
+    at the same moment both get correct results (JAX may then trace it twice).
+
+    Args:
+        fn: the function.
+        impl: what runs in its place, traced or op by op (default ``fn``): ``fn``
+            with checks added, say (``GradientTransformation`` passes ``update``
+            with its state check); ``__wrapped__`` stays ``fn``.
+        max_signatures: the bound on compiled signatures (default 64).
+
     Attributes:
         __wrapped__: the plain function.
+        impl: the function that runs (``fn``, or the ``impl`` given).
         trace_count: how many times ``fn`` has been traced for an eager call
             (each trace is one compilation).
+        max_signatures: the bound on compiled signatures held (an int >= 1).
     """
 
-    def __init__(self, fn: Callable):
+    max_signatures: int = 64
+
+    def __init__(
+        self, fn: Callable, *, impl: Callable | None = None, max_signatures: int | None = None
+    ):
         functools.update_wrapper(self, fn)
-        self._jitted: dict[Any, Callable] = {}
+        self.impl = fn if impl is None else impl
+        self._variants: OrderedDict[Any, _Variant] = OrderedDict()
+        self._lock = threading.Lock()
         self._untraceable = False
+        self._trim_due = False
         self.trace_count = 0
+        if max_signatures is not None:
+            if isinstance(max_signatures, bool) or not isinstance(max_signatures, int):
+                raise TypeError(
+                    f"gradtx.EagerJit(max_signatures={max_signatures!r}): max_signatures "
+                    f"must be an int >= 1; got {type(max_signatures).__name__}."
+                )
+            if max_signatures < 1:
+                raise ValueError(
+                    f"gradtx.EagerJit(max_signatures={max_signatures!r}): max_signatures "
+                    f"must be an int >= 1; got {max_signatures}."
+                )
+            self.max_signatures = max_signatures
 
     def __repr__(self) -> str:
         return f"EagerJit({self.__wrapped__!r})"
 
-    def _traced(self, static_kwargs, *args, **kwargs):
-        self.trace_count += 1
-        out = self.__wrapped__(*args, **kwargs, **static_kwargs)
-        if not all(isinstance(x, jax.Array) for x in jax.tree.leaves(out)):
-            raise _NonArrayOutput
+    def cache_size(self) -> int:
+        """The number of compiled signatures this wrapper holds now (at most ``max_signatures``)."""
+        with self._lock:
+            return sum(v.signatures for v in self._variants.values())
+
+    def _traced(self, variant: _Variant, static_kwargs, *args, **kwargs):
+        with self._lock:
+            self.trace_count += 1
+            variant.signatures += 1
+            if sum(v.signatures for v in self._variants.values()) > self.max_signatures:
+                self._trim_due = True
+        try:
+            out = self.impl(*args, **kwargs, **static_kwargs)
+            if not all(isinstance(x, jax.Array) for x in jax.tree.leaves(out)):
+                raise _NonArrayOutput
+        except BaseException:  # nothing was compiled for this signature
+            with self._lock:
+                variant.signatures -= 1
+            raise
         return out
+
+    def _variant(self, key, static) -> _Variant:
+        """The cached jit for the static arguments ``key``, created under the lock."""
+        with self._lock:
+            variant = self._variants.get(key)
+            if variant is None:
+                variant = _Variant(None)
+                variant.jitted = jax.jit(functools.partial(self._traced, variant, static))
+                self._variants[key] = variant
+            return variant
+
+    def _trim(self, key, static) -> None:
+        """Drop compilations until at most ``max_signatures`` are held (LRU variant first)."""
+        with self._lock:
+            self._trim_due = False
+            bound = self.max_signatures
+            total = sum(v.signatures for v in self._variants.values())
+            for old in [k for k in self._variants if k != key]:
+                if total <= bound:
+                    break
+                total -= self._variants.pop(old).signatures
+            current = self._variants.get(key)
+            if total > bound and current is not None:
+                # One variant alone is over the bound: start it afresh.
+                del self._variants[key]
+        if total > bound:
+            self._variant(key, static)
 
     def _fall_back(self, reason: str) -> None:
         self._untraceable = True
@@ -137,41 +237,52 @@ class EagerJit:
         )
 
     def __call__(self, *args, **kwargs):
-        fn = self.__wrapped__
+        fn = self.impl
         if self._untraceable or not _EAGER_JIT["enabled"] or jax.config.jax_disable_jit:
             return fn(*args, **kwargs)
         leaves = jax.tree.leaves(args)
-        plain = _plain_array_types()
-        if not all(type(x) in plain for x in leaves):  # common case: fast
+        plain = _PLAIN_ARRAY_TYPES or _plain_array_types()
+        if not plain.issuperset(map(type, leaves)):  # the common case is fast
             for leaf in leaves:
                 if isinstance(leaf, jax.core.Tracer) or not _is_dynamic_leaf(leaf):
                     return fn(*args, **kwargs)
-        dynamic, static = {}, {}
-        for name, value in kwargs.items():
-            leaves = jax.tree.leaves(value)
-            if any(isinstance(x, jax.core.Tracer) for x in leaves):
+        if kwargs:
+            dynamic, static = {}, {}
+            for name, value in kwargs.items():
+                leaves = jax.tree.leaves(value)
+                if any(isinstance(x, jax.core.Tracer) for x in leaves):
+                    return fn(*args, **kwargs)
+                if all(_is_dynamic_leaf(x) for x in leaves):
+                    dynamic[name] = value
+                else:
+                    static[name] = value
+            try:
+                key = tuple(sorted(static.items()))
+                hash(key)
+            except TypeError:  # an unhashable static argument: no caching possible
                 return fn(*args, **kwargs)
-            if all(_is_dynamic_leaf(x) for x in leaves):
-                dynamic[name] = value
-            else:
-                static[name] = value
+        else:
+            dynamic = static = kwargs
+            key = ()
+        variants = self._variants
+        variant = variants.get(key)
+        if variant is None:
+            variant = self._variant(key, static)
+        elif len(variants) > 1:
+            try:
+                variants.move_to_end(key)
+            except KeyError:  # trimmed by another thread meanwhile
+                pass
         try:
-            key = tuple(sorted(static.items()))
-            hash(key)
-        except TypeError:  # an unhashable static argument: no caching possible
-            return fn(*args, **kwargs)
-        jitted = self._jitted.get(key)
-        if jitted is None:
-            if len(self._jitted) >= _MAX_STATIC_VARIANTS:
-                self._jitted.clear()
-            jitted = jax.jit(functools.partial(self._traced, static))
-            self._jitted[key] = jitted
-        try:
-            return jitted(*args, **dynamic)
+            out = variant.jitted(*args, **dynamic)
         except _UNTRACEABLE as err:
             reason = type(err).__name__
         except _NonArrayOutput:
             reason = "it returns values that are not arrays"
+        else:
+            if self._trim_due:
+                self._trim(key, static)
+            return out
         # Run it op by op, now and, if that works, from now on; a genuine error
         # is raised here, before anything is switched.
         out = fn(*args, **kwargs)

@@ -110,13 +110,15 @@ def test_apply_updates_names_the_first_differing_path():
 def test_update_with_mismatched_state_names_the_path():
     opt = gx.adam(0.1)
     state = opt.init({"a": jnp.ones(2), "b": jnp.ones(3)})
+    # No params: the state is compared with init(updates) (gradtx.StateMismatchError).
     with pytest.raises(
         ValueError,
-        match=r"gradtx.scale_by_adam: updates and mu differ at path \['b'\]: updates has shape \(4,\), mu \(3,\)",
+        match=r"init\(updates\) and the state differ at path \[0\]\.mu\['b'\]: "
+        r"init\(updates\) has shape \(4,\), the state \(3,\)",
     ):
         opt.update({"a": jnp.ones(2), "b": jnp.ones(4)}, state)
     with pytest.raises(
-        ValueError, match=r"gradtx.scale_by_adam: updates and mu differ at path \['c'\]"
+        ValueError, match=r"init\(updates\) and the state differ at path \[0\]\.mu\['c'\]"
     ):
         opt.update({"a": jnp.ones(2), "c": jnp.ones(3)}, state)
 

@@ -392,7 +392,7 @@ def test_novograd_params_needed_only_with_weight_decay():
 def test_novograd_structure_mismatch_names_path():
     tx = gx.novograd(0.1)
     state = tx.init({"w": jnp.zeros(2)})
-    with pytest.raises(ValueError, match=r"differ at path \['v'\]"):
+    with pytest.raises(gx.StateMismatchError, match=r"differ at path \[0\]\.mu\['v'\]"):
         tx.update({"v": jnp.zeros(2)}, state, {"v": jnp.zeros(2)})
 
 
