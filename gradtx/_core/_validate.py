@@ -1,8 +1,12 @@
 """Construction-time validation of hyperparameters, with messages that say how to fix them.
 
-Only concrete values are checked: Python numbers, NumPy values and concrete JAX
-arrays. Tracers and schedules (callables) are accepted as they are, so that jit,
-vmap and ``inject_hyperparams`` keep working."""
+Types first (``check_scalar``): a real hyperparameter is a Python int or float, a
+NumPy scalar or 0-d array, or a JAX array (0-d when concrete; tracers pass, so that
+jit, vmap and ``inject_hyperparams`` keep working); a schedule (a callable) only
+where the argument documents one; None only where the argument documents what None
+means. Strings, bytes, bools, complex numbers, lists, tuples, dicts and non-scalar
+arrays raise TypeError. Then ranges (``check_range``), on concrete values only.
+Params dtypes are checked at ``init`` by ``check_float_params``."""
 
 from __future__ import annotations
 
@@ -64,6 +68,71 @@ def concrete_values(value: Any) -> np.ndarray | None:
     return arr
 
 
+def _type_name(value: Any) -> str:
+    if isinstance(value, np.ndarray | np.generic | jax.Array):
+        arr_dtype = value.dtype
+        shape = tuple(value.shape)
+        return f"{arr_dtype} scalar" if shape == () else f"{arr_dtype} array of shape {shape}"
+    return type(value).__name__
+
+
+def _shown(value: Any) -> str:
+    """The value as an error message's head shows it: ``adam(learning_rate='0.1')``."""
+    if callable(value) and not isinstance(value, np.ndarray | jax.Array):
+        return "..."
+    if isinstance(value, np.ndarray | np.generic | jax.Array) and np.ndim(value) > 0:
+        return f"<{_type_name(value)}>"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def check_scalar(
+    fn: str, name: str, value: Any, *, schedule: bool = False, none: bool = False
+) -> None:
+    """Raise TypeError unless ``value`` is a real scalar hyperparameter.
+
+    Accepted: Python int and float, NumPy integer/float scalars and 0-d arrays,
+    JAX arrays of those dtypes (0-d when concrete; tracers of any shape pass),
+    a callable when ``schedule`` (the argument takes a schedule of the step
+    count), None when ``none`` (the argument documents what None means).
+    Rejected: str, bytes, bool (``True`` is never a meant learning rate or
+    decay), complex numbers, lists, tuples, dicts and arrays with more than one
+    element.
+    """
+    if value is None:
+        if none:
+            return
+        got = "None"
+    elif isinstance(value, jax.core.Tracer):
+        return
+    elif isinstance(value, bool | np.bool_):
+        got = f"bool {value!r}"
+    elif isinstance(value, int | float) and not isinstance(value, complex):
+        return
+    elif isinstance(value, np.ndarray | np.generic | jax.Array):
+        kind = np.dtype(value.dtype).kind
+        if kind in "iuf" and np.ndim(value) == 0:
+            return
+        got = _type_name(value)
+        if kind in "iuf" and np.ndim(value) > 0:
+            got += " (a hyperparameter here is one number; vmap over it for several)"
+    elif callable(value):
+        if schedule:
+            return
+        got = f"function {getattr(value, '__name__', type(value).__name__)}"
+    elif isinstance(value, str | bytes):
+        got = f"{type(value).__name__} {value!r}"
+    else:
+        text = repr(value)
+        got = f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+    wanted = "a float, a scalar array or a schedule" if schedule else "a float or a scalar array"
+    if none:
+        wanted += " (or None)"
+    raise TypeError(
+        f"gradtx.{reported_as(fn)}({name}={_shown(value)}): {name} must be {wanted}; got {got}."
+    )
+
+
 def format_value(value: Any) -> str:
     if isinstance(value, float | int):
         return repr(value)
@@ -80,11 +149,16 @@ def check_range(
     *,
     low_open: bool = False,
     high_open: bool = False,
+    schedule: bool = False,
+    none: bool = False,
 ) -> None:
-    """Raise ValueError if a concrete ``value`` lies outside the given interval.
+    """Raise TypeError unless ``check_scalar`` accepts ``value``, then ValueError if a
+    concrete ``value`` lies outside the given interval.
 
-    ``fn`` is the public function name without the package (``"adam"``).
+    ``fn`` is the public function name without the package (``"adam"``);
+    ``schedule`` and ``none`` say whether a callable or None is a valid value.
     """
+    check_scalar(fn, name, value, schedule=schedule, none=none)
     arr = concrete_values(value)
     if arr is None:
         return
@@ -102,26 +176,41 @@ def check_range(
     )
 
 
-def check_nonnegative(fn: str, name: str, value: Any) -> None:
-    check_range(fn, name, value, 0.0)
+def check_nonnegative(
+    fn: str, name: str, value: Any, *, schedule: bool = False, none: bool = False
+) -> None:
+    check_range(fn, name, value, 0.0, schedule=schedule, none=none)
 
 
-def check_positive(fn: str, name: str, value: Any) -> None:
-    check_range(fn, name, value, 0.0, low_open=True)
+def check_positive(
+    fn: str, name: str, value: Any, *, schedule: bool = False, none: bool = False
+) -> None:
+    check_range(fn, name, value, 0.0, low_open=True, schedule=schedule, none=none)
 
 
-def check_decay(fn: str, name: str, value: Any) -> None:
+def check_decay(
+    fn: str, name: str, value: Any, *, schedule: bool = False, none: bool = False
+) -> None:
     """Decay rates (b1, b2, momentum, ...) live in [0, 1)."""
-    check_range(fn, name, value, 0.0, 1.0, high_open=True)
+    check_range(fn, name, value, 0.0, 1.0, high_open=True, schedule=schedule, none=none)
 
 
-def check_learning_rate(fn: str, value: Any) -> None:
-    """A learning rate is a schedule or a finite non-negative number."""
-    check_range(fn, "learning_rate", value, 0.0)
+def check_learning_rate(
+    fn: str, value: Any, *, none: bool = False, schedule: bool = True, name: str = "learning_rate"
+) -> None:
+    """A learning rate is a schedule or a finite non-negative number.
+
+    None is accepted only with ``none=True``, for the few factories that document
+    what a missing learning rate means (optax's ``Optional`` learning rates:
+    ``scale_by_learning_rate``, ``adadelta``, ``adafactor``, ``lbfgs``, ...);
+    ``schedule=False`` for the few whose learning rate is an initial value only
+    (``rprop``'s first step size, schedule-free's peak rate).
+    """
+    check_range(fn, name, value, 0.0, schedule=schedule, none=none)
     arr = concrete_values(value)
     if arr is not None and not np.all(np.isfinite(arr)):
         raise ValueError(
-            f"gradtx.{reported_as(fn)}(learning_rate={format_value(value)}): learning_rate must be finite; "
+            f"gradtx.{reported_as(fn)}({name}={format_value(value)}): {name} must be finite; "
             f"got {format_value(value)}."
         )
 
@@ -182,4 +271,22 @@ def require_param_values(fn: str, params: Any, why: str) -> None:
                 f"jax.ShapeDtypeStruct at {where}. For the state's shapes, dtypes and "
                 "shardings without materialising it, use jax.eval_shape(tx.init, params) "
                 "or gradtx.tree_utils.state_shardings(tx, params)."
+            )
+
+
+def check_scalars(fn: str, *, none: tuple[str, ...] = (), **values: Any) -> None:
+    """``check_scalar`` on each keyword (real scalars, no schedules); names in ``none``
+    may also be None."""
+    for name, value in values.items():
+        check_scalar(fn, name, value, none=name in none)
+
+
+def check_axes(fn: str, name: str, value: Any) -> None:
+    """An axis argument: an int or a non-empty sequence of ints (bools are not axes)."""
+    items = value if isinstance(value, list | tuple) and value else [value]
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, int | np.integer):
+            raise TypeError(
+                f"gradtx.{reported_as(fn)}({name}={_shown(value)}): {name} must be an int or a "
+                f"sequence of ints; got {_type_name(value)} {_shown(value)}."
             )

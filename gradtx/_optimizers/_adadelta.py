@@ -91,7 +91,7 @@ def adadelta(
     """
     check_decay("adadelta", "rho", rho)
     check_nonnegative("adadelta", "eps", eps)
-    check_nonnegative("adadelta", "weight_decay", weight_decay)
+    check_nonnegative("adadelta", "weight_decay", weight_decay, schedule=True)
     return chain(
         add_decayed_weights(weight_decay, mask=weight_decay_mask),
         scale_by_adadelta(rho, eps),

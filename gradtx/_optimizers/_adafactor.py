@@ -275,17 +275,17 @@ def adafactor(
     """
     fn = "adafactor"
     if learning_rate is not None:
-        check_learning_rate(fn, learning_rate)
+        check_learning_rate(fn, learning_rate, none=True)
     check_int(fn, "min_dim_size_to_factor", min_dim_size_to_factor, 0)
     check_nonnegative(fn, "decay_rate", decay_rate)
     check_nonnegative(fn, "decay_offset", decay_offset)
     if clipping_threshold is not None:
-        check_positive(fn, "clipping_threshold", clipping_threshold)
+        check_positive(fn, "clipping_threshold", clipping_threshold, none=True)
     if momentum is not None:
-        check_decay(fn, "momentum", momentum)
+        check_decay(fn, "momentum", momentum, none=True)
     check_dtype(fn, "dtype_momentum", dtype_momentum)
     if weight_decay_rate is not None:
-        check_nonnegative(fn, "weight_decay_rate", weight_decay_rate)
+        check_nonnegative(fn, "weight_decay_rate", weight_decay_rate, none=True, schedule=True)
     check_nonnegative(fn, "eps", eps)
     dtype_momentum = canonicalize_dtype(dtype_momentum)
     return chain(

@@ -119,8 +119,8 @@ def adagrad(
     check_learning_rate("adagrad", learning_rate)
     check_nonnegative("adagrad", "initial_accumulator_value", initial_accumulator_value)
     check_nonnegative("adagrad", "eps", eps)
-    check_nonnegative("adagrad", "lr_decay", lr_decay)
-    check_nonnegative("adagrad", "weight_decay", weight_decay)
+    check_nonnegative("adagrad", "lr_decay", lr_decay, none=True)
+    check_nonnegative("adagrad", "weight_decay", weight_decay, none=True, schedule=True)
     rss = scale_by_rss(initial_accumulator_value, eps, eps_in_sqrt=eps_in_sqrt)
     if lr_decay is not None:
         learning_rate = _decayed_learning_rate(learning_rate, lr_decay)

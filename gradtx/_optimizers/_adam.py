@@ -191,7 +191,7 @@ def adamw(
     References:
         Loshchilov and Hutter, Decoupled Weight Decay Regularization, ICLR 2019.
     """
-    check_nonnegative("adamw", "weight_decay", weight_decay)
+    check_nonnegative("adamw", "weight_decay", weight_decay, schedule=True)
     return chain(
         scale_by_adam(b1, b2, eps, eps_root, mu_dtype, nesterov=nesterov, nu_dtype=nu_dtype),
         add_decayed_weights(weight_decay, mask),

@@ -91,7 +91,7 @@ def adamax(
             which keeps the term in the chain whatever the number's type);
             L2 regularisation added to the gradient first.
     """
-    check_nonnegative("adamax", "weight_decay", weight_decay)
+    check_nonnegative("adamax", "weight_decay", weight_decay, none=True, schedule=True)
     return with_weight_decay(
         scale_by_adamax(b1, b2, eps), learning_rate, weight_decay, decoupled=False
     )
@@ -107,7 +107,7 @@ def adamaxw(
     mask=None,
 ) -> GradientTransformation:
     """Adamax with decoupled weight decay, as ``adamw`` is to ``adam``."""
-    check_nonnegative("adamaxw", "weight_decay", weight_decay)
+    check_nonnegative("adamaxw", "weight_decay", weight_decay, schedule=True)
     return chain(
         scale_by_adamax(b1, b2, eps),
         add_decayed_weights(weight_decay, mask),

@@ -173,7 +173,7 @@ def adan(
     """
     _check_adan_args("adan", b1, b2, b3, eps, eps_root)
     check_learning_rate("adan", learning_rate)
-    check_nonnegative("adan", "weight_decay", weight_decay)
+    check_nonnegative("adan", "weight_decay", weight_decay, schedule=True)
     return chain(
         scale_by_adan(b1, b2, b3, eps, eps_root),
         add_decayed_weights(weight_decay, mask),

@@ -39,8 +39,8 @@ class ScaleByAdemamixState(NamedTuple):
 
 def _check_ademamix_args(fn, b1, b2, b3, alpha, eps, eps_root, mu_dtype):
     check_adam_args(fn, b1, b2, eps, eps_root, mu_dtype)
-    check_decay(fn, "b3", b3)
-    check_nonnegative(fn, "alpha", alpha)
+    check_decay(fn, "b3", b3, schedule=True)
+    check_nonnegative(fn, "alpha", alpha, schedule=True)
 
 
 def scale_by_ademamix(
@@ -175,7 +175,7 @@ def ademamix(
     """
     _check_ademamix_args("ademamix", b1, b2, b3, alpha, eps, eps_root, mu_dtype)
     check_learning_rate("ademamix", learning_rate)
-    check_nonnegative("ademamix", "weight_decay", weight_decay)
+    check_nonnegative("ademamix", "weight_decay", weight_decay, schedule=True)
     return chain(
         scale_by_ademamix(b1, b2, b3, alpha, eps, eps_root, mu_dtype),
         add_decayed_weights(weight_decay, mask),

@@ -115,7 +115,8 @@ def coordinate_descent(
     lr_is_tree = not (callable(learning_rate) or hasattr(learning_rate, "shape")) and not (
         isinstance(learning_rate, int | float)
     )
-    for leaf in jax.tree.leaves(learning_rate) if not callable(learning_rate) else [learning_rate]:
+    leaves = [learning_rate] if callable(learning_rate) else jax.tree.leaves(learning_rate)
+    for leaf in leaves or [learning_rate]:  # None (no leaves) is checked, and rejected
         check_learning_rate(fn, leaf)
     if rule not in RULES:
         raise ValueError(f"gradtx.{fn}(rule={rule!r}): rule must be one of {RULES}.")

@@ -69,7 +69,7 @@ def lamb(
     check_decay(fn, "b2", b2)
     check_nonnegative(fn, "eps", eps)
     check_nonnegative(fn, "eps_root", eps_root)
-    check_nonnegative(fn, "weight_decay", weight_decay)
+    check_nonnegative(fn, "weight_decay", weight_decay, schedule=True)
     return chain(
         scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root),
         add_decayed_weights(weight_decay, mask),

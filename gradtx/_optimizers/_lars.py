@@ -77,7 +77,7 @@ def lars(
     """
     fn = "lars"
     check_learning_rate(fn, learning_rate)
-    check_nonnegative(fn, "weight_decay", weight_decay)
+    check_nonnegative(fn, "weight_decay", weight_decay, schedule=True)
     check_positive(fn, "trust_coefficient", trust_coefficient)
     check_nonnegative(fn, "eps", eps)
     check_decay(fn, "momentum", momentum)

@@ -164,7 +164,7 @@ def lion(
     check_range(fn, "b1", b1, 0.0, 1.0)
     check_decay(fn, "b2", b2)
     check_dtype(fn, "mu_dtype", mu_dtype)
-    check_nonnegative(fn, "weight_decay", weight_decay)
+    check_nonnegative(fn, "weight_decay", weight_decay, schedule=True)
     return chain(
         scale_by_lion(b1, b2, mu_dtype),
         add_decayed_weights(weight_decay, mask),

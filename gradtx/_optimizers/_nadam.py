@@ -102,7 +102,7 @@ def nadamw(
     With ``momentum_decay`` (see ``nadam``) it is
     torch.optim.NAdam(weight_decay=w, decoupled_weight_decay=True).
     """
-    check_nonnegative("nadamw", "weight_decay", weight_decay)
+    check_nonnegative("nadamw", "weight_decay", weight_decay, schedule=True)
     if momentum_decay is None:
         return adamw(
             learning_rate, b1, b2, eps, eps_root, mu_dtype, weight_decay, mask,

@@ -32,7 +32,7 @@ class ScaleByNovogradState(NamedTuple):
 
 def _check_novograd_args(fn, b1, b2, eps, eps_root, weight_decay, mu_dtype=None):
     check_adam_args(fn, b1, b2, eps, eps_root, mu_dtype)
-    check_nonnegative(fn, "weight_decay", weight_decay)
+    check_nonnegative(fn, "weight_decay", weight_decay, schedule=True)
 
 
 def scale_by_novograd(

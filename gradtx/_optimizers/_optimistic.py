@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._validate import check_learning_rate
+from gradtx._core._validate import check_learning_rate, check_scalar, check_scalars
 from gradtx._optimizers._adam import scale_by_adam
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -57,6 +57,7 @@ def scale_by_optimistic_gradient(
         >>> tx.update(jnp.array([3.0]), s)[0]
         Array([5.], dtype=float32)
     """
+    check_scalars("scale_by_optimistic_gradient", alpha=alpha, beta=beta)
 
     def init(params):
         return ScaleByOptimisticGradientState(
@@ -232,6 +233,7 @@ def optimistic_adam(
             "scalar learning rate only; use gradtx.optimistic_adam_v2 for schedules."
         )
     check_learning_rate("optimistic_adam", learning_rate)
+    check_scalar("optimistic_adam", "optimism", optimism, none=True)
     if optimism is None:
         optimism = learning_rate
     # The learning rate sits inside the correction; the last stage only flips the sign.

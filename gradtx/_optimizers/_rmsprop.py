@@ -189,8 +189,8 @@ def rmsprop(
     check_nonnegative("rmsprop", "eps", eps)
     check_nonnegative("rmsprop", "initial_scale", initial_scale)
     if momentum is not None:
-        check_decay("rmsprop", "momentum", momentum)
-    check_nonnegative("rmsprop", "weight_decay", weight_decay)
+        check_decay("rmsprop", "momentum", momentum, none=True)
+    check_nonnegative("rmsprop", "weight_decay", weight_decay, none=True, schedule=True)
     precond = scale_by_stddev if centered else scale_by_rms
     head = () if weight_decay is None else (add_decayed_weights(weight_decay),)
     return chain(

@@ -64,7 +64,7 @@ def _resolve(fn, eta_minus, eta_plus, min_step_size, max_step_size, etas, step_s
 
 
 def _check_rprop_args(fn, learning_rate, eta_minus, eta_plus, min_step_size, max_step_size):
-    check_learning_rate(fn, learning_rate)
+    check_learning_rate(fn, learning_rate, schedule=False)
     check_range(fn, "eta_minus", eta_minus, 0.0, 1.0, low_open=True)
     check_range(fn, "eta_plus", eta_plus, 1.0)
     check_range(fn, "min_step_size", min_step_size, 0.0)

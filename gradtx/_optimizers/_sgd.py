@@ -58,9 +58,9 @@ def sgd(
     """
     check_learning_rate("sgd", learning_rate)
     if momentum is not None:
-        check_decay("sgd", "momentum", momentum)
-    check_range("sgd", "dampening", dampening, 0.0, 1.0)
-    check_nonnegative("sgd", "weight_decay", weight_decay)
+        check_decay("sgd", "momentum", momentum, none=True)
+    check_range("sgd", "dampening", dampening, 0.0, 1.0, none=True)
+    check_nonnegative("sgd", "weight_decay", weight_decay, none=True, schedule=True)
     if not isinstance(maximize, bool):
         raise TypeError(
             f"gradtx.sgd(maximize={maximize!r}): maximize must be a bool; "

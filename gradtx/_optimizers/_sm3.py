@@ -137,7 +137,7 @@ def sm3(
     """
     check_learning_rate("sm3", learning_rate)
     if momentum is not None:
-        check_decay("sm3", "momentum", momentum)
+        check_decay("sm3", "momentum", momentum, none=True)
     return chain(
         scale_by_sm3(0.0 if momentum is None else momentum),
         scale_by_learning_rate(learning_rate),

@@ -15,7 +15,7 @@ from gradtx.transforms._weight_decay import add_decayed_weights
 
 
 def check_weight_decay(fn: str, weight_decay: Any, decoupled_weight_decay: Any) -> None:
-    check_nonnegative(fn, "weight_decay", weight_decay)
+    check_nonnegative(fn, "weight_decay", weight_decay, none=True, schedule=True)
     if not isinstance(decoupled_weight_decay, bool):
         raise TypeError(
             f"gradtx.{fn}(decoupled_weight_decay={decoupled_weight_decay!r}): "

@@ -191,7 +191,7 @@ def dog(
     check_positive(fn, "init_step[1]", init_step[1])
     check_nonnegative(fn, "eps", eps)
     if weight_decay is not None:
-        check_nonnegative(fn, "weight_decay", weight_decay)
+        check_nonnegative(fn, "weight_decay", weight_decay, none=True)
     return chain(
         _decay_or_identity(weight_decay, mask),
         _scale_by_dog(tuple(init_step), eps),
@@ -280,10 +280,10 @@ def dowg(
     fn = "contrib.dowg"
     check_learning_rate(fn, learning_rate)
     if init_estim_sq_dist is not None:
-        check_positive(fn, "init_estim_sq_dist", init_estim_sq_dist)
+        check_positive(fn, "init_estim_sq_dist", init_estim_sq_dist, none=True)
     check_positive(fn, "eps", eps)
     if weight_decay is not None:
-        check_nonnegative(fn, "weight_decay", weight_decay)
+        check_nonnegative(fn, "weight_decay", weight_decay, none=True)
     return chain(
         _decay_or_identity(weight_decay, mask),
         _scale_by_dowg(init_estim_sq_dist, eps),

@@ -365,19 +365,19 @@ def muon(
     ns_coeffs = ns_coefficients(fn, ns_coeffs, ns_steps)
     check_decay(fn, "beta", beta)
     check_nonnegative(fn, "eps", eps)
-    check_nonnegative(fn, "weight_decay", weight_decay)
+    check_nonnegative(fn, "weight_decay", weight_decay, schedule=True)
     check_dtype(fn, "mu_dtype", mu_dtype)
     _check_preconditioning(fn, preconditioning)
     check_decay(fn, "adam_b1", adam_b1)
     check_decay(fn, "adam_b2", adam_b2)
     check_nonnegative(fn, "adam_eps_root", adam_eps_root)
-    check_nonnegative(fn, "adam_weight_decay", adam_weight_decay)
+    check_nonnegative(fn, "adam_weight_decay", adam_weight_decay, schedule=True)
     if adam_learning_rate is None:
         adam_learning_rate = learning_rate
     else:
-        check_learning_rate(fn, adam_learning_rate)
+        check_learning_rate(fn, adam_learning_rate, none=True)
     if consistent_rms is not None:
-        check_positive(fn, "consistent_rms", consistent_rms)
+        check_positive(fn, "consistent_rms", consistent_rms, none=True)
 
     wdn = muon_weight_dimension_numbers
     is_muon = _muon_mask(wdn)

@@ -189,7 +189,7 @@ def dpsgd(
     check_nonnegative(fn, "noise_multiplier", noise_multiplier)
     check_int(fn, "seed", seed)
     if momentum is not None:
-        check_decay(fn, "momentum", momentum)
+        check_decay(fn, "momentum", momentum, none=True)
     return chain(
         differentially_private_aggregate(l2_norm_clip, noise_multiplier, key=seed),
         identity() if momentum is None else trace(decay=momentum, nesterov=nesterov),

@@ -129,7 +129,7 @@ def prodigy(
     check_learning_rate(fn, learning_rate)
     b1, b2 = check_betas(fn, betas)
     if beta3 is not None:
-        check_decay(fn, "beta3", beta3)
+        check_decay(fn, "beta3", beta3, none=True)
     check_nonnegative(fn, "eps", eps)
     check_positive(fn, "estim_lr0", estim_lr0)
     check_positive(fn, "estim_lr_coef", estim_lr_coef)

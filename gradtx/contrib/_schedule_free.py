@@ -294,7 +294,7 @@ def schedule_free_eval_params(state: Any, params: Any) -> Any:
 
 
 def _check_sf_common(fn, learning_rate, warmup_steps, b1, weight_lr_power, state_dtype):
-    check_learning_rate(fn, learning_rate)
+    check_learning_rate(fn, learning_rate, schedule=False)
     if warmup_steps is None:
         pass
     elif isinstance(warmup_steps, int | np.integer):
@@ -351,7 +351,7 @@ def schedule_free_sgd(
     fn = "schedule_free_sgd"
     _check_sf_common(fn, learning_rate, warmup_steps, b1, weight_lr_power, state_dtype)
     if weight_decay is not None:
-        check_nonnegative(fn, "weight_decay", weight_decay)
+        check_nonnegative(fn, "weight_decay", weight_decay, none=True)
     if warmup_steps is not None:
         learning_rate = _warmup_constant(learning_rate, warmup_steps)
     base = sgd(learning_rate)

@@ -35,7 +35,7 @@ class ScaleBySimplifiedAdEMAMixState(NamedTuple):
 
 def _check(fn, b1, b2, alpha, eps, eps_root):
     check_adam_args(fn, b1, b2, eps, eps_root)
-    check_nonnegative(fn, "alpha", alpha)
+    check_nonnegative(fn, "alpha", alpha, schedule=True)
 
 
 def scale_by_simplified_ademamix(

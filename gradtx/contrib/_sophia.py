@@ -18,6 +18,7 @@ from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_coun
 from gradtx._core._validate import (
     check_decay,
     check_dtype,
+    check_int,
     check_learning_rate,
     check_nonnegative,
     check_positive,
@@ -139,6 +140,7 @@ def _check_sophia_args(
         check_positive(fn, "clip_threshold", clip_threshold)
     check_range(fn, "update_interval", update_interval, 1.0)
     check_dtype(fn, "mu_dtype", mu_dtype)
+    check_int(fn, "print_win_rate_every_n_steps", every, low=0)
     if verbose:
         check_range(fn, "print_win_rate_every_n_steps", every, 1.0)
 

@@ -222,6 +222,6 @@ def quasi_newton_chain(
     if learning_rate is None:
         step = scale(-1.0)
     else:
-        check_learning_rate(fn, learning_rate)
+        check_learning_rate(fn, learning_rate, none=True)
         step = scale_by_learning_rate(learning_rate)
     return chain(direction, step, identity() if linesearch is None else linesearch)

@@ -66,7 +66,7 @@ def trace(
     """
     check_range("trace", "decay", decay, 0.0, 1.0)
     check_dtype("trace", "accumulator_dtype", accumulator_dtype)
-    check_range("trace", "dampening", dampening, 0.0, 1.0)
+    check_range("trace", "dampening", dampening, 0.0, 1.0, none=True)
     accumulator_dtype = canonicalize_dtype(accumulator_dtype)
     damped = dampening is not None
 
