@@ -8,9 +8,9 @@ from typing import Any, NamedTuple, Protocol
 import jax
 import jax.numpy as jnp
 
-from gradtx._core._validate import check_axes
 from gradtx._core._contract import GradientTransformation, chain, identity, init_empty_state
 from gradtx._core._numerics import zero_count
+from gradtx._core._validate import check_axes
 from gradtx.tree_utils._arithmetic import tree_where
 from gradtx.tree_utils._construct import tree_zeros_like
 from gradtx.tree_utils._state import tree_get
