@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 # The public factory whose construction is under way: a building block that checks
@@ -86,6 +87,11 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _is_real_dtype(dtype: Any) -> bool:
+    """Integer or real floating (bfloat16 and the other ml_dtypes floats included)."""
+    return bool(jnp.issubdtype(dtype, jnp.integer) or jnp.issubdtype(dtype, jnp.floating))
+
+
 def check_scalar(
     fn: str, name: str, value: Any, *, schedule: bool = False, none: bool = False
 ) -> None:
@@ -110,11 +116,11 @@ def check_scalar(
     elif isinstance(value, int | float) and not isinstance(value, complex):
         return
     elif isinstance(value, np.ndarray | np.generic | jax.Array):
-        kind = np.dtype(value.dtype).kind
-        if kind in "iuf" and np.ndim(value) == 0:
+        real = _is_real_dtype(value.dtype)
+        if real and np.ndim(value) == 0:
             return
         got = _type_name(value)
-        if kind in "iuf" and np.ndim(value) > 0:
+        if real and np.ndim(value) > 0:
             got += " (a hyperparameter here is one number; vmap over it for several)"
     elif callable(value):
         if schedule:

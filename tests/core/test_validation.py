@@ -60,13 +60,6 @@ BAD = [
     (gx.clip_by_global_norm, dict(max_norm=-1.0), "max_norm", "[0, inf)", "-1.0"),
     (gx.add_decayed_weights, dict(weight_decay=-1.0), "weight_decay", "[0, inf)", "-1.0"),
     (gx.scale_by_learning_rate, dict(learning_rate=-2.0), "learning_rate", "[0, inf)", "-2.0"),
-    (
-        gx.adam,
-        dict(learning_rate=np.array([0.1, -0.1])),
-        "learning_rate",
-        "[0, inf)",
-        "array with values in [-0.1, 0.1]",
-    ),
 ]
 
 
