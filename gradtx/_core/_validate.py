@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -41,13 +42,12 @@ def validates_through_parts(factory: Callable) -> Callable:
     same arguments a second time. Use it only where the factory passes its
     arguments on under the same names.
     """
-    name = factory.__name__
 
     @functools.wraps(factory)
     def wrapper(*args, **kwargs):
         if _REPORTED_AS.get() is not None:
             return factory(*args, **kwargs)
-        token = _REPORTED_AS.set(name)
+        token = _REPORTED_AS.set(public_name(factory))
         try:
             return factory(*args, **kwargs)
         finally:
@@ -296,3 +296,84 @@ def check_axes(fn: str, name: str, value: Any) -> None:
                 f"gradtx.{reported_as(fn)}({name}={_shown(value)}): {name} must be an int or a "
                 f"sequence of ints; got {_type_name(value)} {_shown(value)}."
             )
+
+
+def public_name(factory: Callable) -> str:
+    """The name error messages give a public factory: ``adam``, ``contrib.dog``, ``solvers.bfgs``.
+
+    The top-level name when ``gradtx`` re-exports the factory there, else the
+    namespace that does. Looked up when first needed (at a call, once gradtx is
+    imported), not at decoration time.
+    """
+    import sys
+
+    target = inspect.unwrap(factory)
+    root = sys.modules.get("gradtx")
+    for ns in ("", "contrib.", "solvers.", "proximal.", "curvature.", "experimental.aggregating."):
+        mod = sys.modules.get(f"gradtx.{ns}".rstrip(".")) if ns else root
+        obj = getattr(mod, factory.__name__, None) if mod is not None else None
+        if obj is not None and inspect.unwrap(obj) is target:
+            return ns + factory.__name__
+    return factory.__name__
+
+
+def check_float_params(fn: str, params: Any, *, complex_params: bool = True) -> None:
+    """Raise TypeError at ``init`` when a param leaf is not floating point.
+
+    Integer and boolean params cannot take a fractional step: the update would be
+    truncated back to the param's dtype (or fail later inside ``update``). Complex
+    leaves pass when ``complex_params``; where they are not supported they raise
+    here rather than misbehave. ``fn`` is used as given (capture it with
+    ``reported_as`` at construction: ``init`` runs after the factory returned).
+    """
+    for path, x in jax.tree_util.tree_flatten_with_path(params)[0]:
+        dtype = x.dtype if hasattr(x, "dtype") else np.result_type(x)
+        if jnp.issubdtype(dtype, jnp.floating):
+            continue
+        where = jax.tree_util.keystr(path) or "<root>"
+        if jnp.issubdtype(dtype, jnp.complexfloating):
+            if complex_params:
+                continue
+            raise TypeError(
+                f"gradtx.{fn}: init does not support complex params; got {dtype} at {where}. "
+                "Optimize the real and imaginary parts as separate real params with "
+                f"gradtx.contrib.split_real_and_imaginary(gradtx.{fn}(...))."
+            )
+        kind = "floating-point (or complex)" if complex_params else "real floating-point"
+        raise TypeError(
+            f"gradtx.{fn}: init needs {kind} params; got {dtype} at {where}. Cast the params "
+            "(jax.tree.map(lambda p: p.astype(jnp.float32), params)), or keep integer leaves out "
+            "of the optimizer (gradtx.partition({'train': opt, 'frozen': gradtx.set_to_zero()}, "
+            "labels))."
+        )
+
+
+def checks_float_params(
+    factory: Callable | None = None, *, complex_params: bool = True
+) -> Callable:
+    """Mark a factory whose ``init`` needs floating-point params (``check_float_params``).
+
+    The returned transformation's ``init`` checks the params' dtypes first, under
+    the factory's public name, then builds the state as before. Used bare
+    (``@checks_float_params``) complex params pass; with
+    ``@checks_float_params(complex_params=False)`` they raise at ``init`` too.
+    Stateless combinators (``chain``, ``masked``, ``partition``, ``set_to_zero``)
+    are not marked, so integer leaves routed around an optimizer still work.
+    """
+
+    def decorate(factory: Callable) -> Callable:
+        @functools.wraps(factory)
+        def wrapper(*args, **kwargs):
+            name = public_name(factory)
+            tx = factory(*args, **kwargs)
+            inner_init = tx.init
+
+            def init(params):
+                check_float_params(name, params, complex_params=complex_params)
+                return inner_init(params)
+
+            return tx._replace(init=init)
+
+        return wrapper
+
+    return decorate if factory is None else decorate(factory)

@@ -17,6 +17,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_range,
+    checks_float_params,
     require_param_values,
     require_params,
 )
@@ -191,6 +192,7 @@ def _is_positive(x) -> bool:
     return not (isinstance(x, int | float) and x == 0)
 
 
+@checks_float_params
 def accelerated_gradient(
     learning_rate: float | jax.Array | Callable = 1.0,
     *,
@@ -278,6 +280,7 @@ def accelerated_gradient(
     )
 
 
+@checks_float_params
 def fista(
     learning_rate: float | jax.Array | Callable = 1.0,
     prox: Callable | None = None,
@@ -362,6 +365,7 @@ def fista(
     )
 
 
+@checks_float_params
 def proximal_gradient(
     learning_rate: float | jax.Array | Callable = 1.0,
     prox: Callable | None = None,

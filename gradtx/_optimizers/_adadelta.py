@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._validate import check_decay, check_nonnegative
+from gradtx._core._validate import check_decay, check_nonnegative, checks_float_params
 from gradtx.transforms._scaling import learning_rate_or_identity
 from gradtx.transforms._weight_decay import add_decayed_weights
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -24,6 +24,7 @@ class ScaleByAdaDeltaState(NamedTuple):
     e_x: object
 
 
+@checks_float_params
 def scale_by_adadelta(
     rho: float | jax.Array = 0.9, eps: float | jax.Array = 1e-6
 ) -> GradientTransformation:
@@ -70,6 +71,7 @@ def scale_by_adadelta(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def adadelta(
     learning_rate: ScalarOrSchedule | None = None,
     rho: float | jax.Array = 0.9,

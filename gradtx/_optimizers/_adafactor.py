@@ -18,6 +18,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_positive,
+    checks_float_params,
 )
 from gradtx.transforms._layerwise import clip_by_block_rms, scale_by_param_block_rms
 from gradtx.transforms._momentum import EmaState, ema
@@ -71,6 +72,7 @@ class FactoredState(NamedTuple):
     v: Any
 
 
+@checks_float_params
 def scale_by_factored_rms(
     factored: bool = True,
     decay_rate: float | jax.Array = 0.8,
@@ -211,6 +213,7 @@ def _adafactor_momentum(momentum, dtype) -> GradientTransformation:
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def adafactor(
     learning_rate: ScalarOrSchedule | None = None,
     min_dim_size_to_factor: int = 128,

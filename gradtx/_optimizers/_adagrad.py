@@ -9,7 +9,7 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule
 from gradtx._core._numerics import default_float_dtype, safe_increment, zero_count
-from gradtx._core._validate import check_learning_rate, check_nonnegative
+from gradtx._core._validate import check_learning_rate, check_nonnegative, checks_float_params
 from gradtx._optimizers._weight_decay import (
     as_scalar,
     with_weight_decay,
@@ -25,6 +25,7 @@ class ScaleByRssState(NamedTuple):
     nu: object
 
 
+@checks_float_params
 def scale_by_rss(
     initial_accumulator_value: float | jax.Array = 0.1,
     eps: float | jax.Array = 1e-7,
@@ -80,6 +81,7 @@ def scale_by_rss(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def adagrad(
     learning_rate: ScalarOrSchedule,
     initial_accumulator_value: float | jax.Array = 0.1,

@@ -18,6 +18,7 @@ from gradtx._core._validate import (
     check_decay,
     check_dtype,
     check_nonnegative,
+    checks_float_params,
     validates_through_parts,
 )
 from gradtx._optimizers._weight_decay import check_weight_decay, with_weight_decay
@@ -45,6 +46,7 @@ class ScaleByAdamState(NamedTuple):
     nu: object
 
 
+@checks_float_params
 def scale_by_adam(
     b1: float | jax.Array = 0.9,
     b2: float | jax.Array = 0.999,
@@ -118,6 +120,7 @@ def scale_by_adam(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 @validates_through_parts
 def adam(
     learning_rate: ScalarOrSchedule,
@@ -167,6 +170,7 @@ def adam(
     )
 
 
+@checks_float_params
 @validates_through_parts
 def adamw(
     learning_rate: ScalarOrSchedule,

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_nonnegative, validates_through_parts
+from gradtx._core._validate import check_nonnegative, checks_float_params, validates_through_parts
 from gradtx._optimizers._adam import check_adam_args
 from gradtx._optimizers._weight_decay import with_weight_decay
 from gradtx.transforms._scaling import scale_by_learning_rate
@@ -27,6 +27,7 @@ class ScaleByAdamaxState(NamedTuple):
     nu: object
 
 
+@checks_float_params
 def scale_by_adamax(
     b1: float | jax.Array = 0.9, b2: float | jax.Array = 0.999, eps: float | jax.Array = 1e-8
 ) -> GradientTransformation:
@@ -71,6 +72,7 @@ def scale_by_adamax(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 @validates_through_parts
 def adamax(
     learning_rate: ScalarOrSchedule,
@@ -97,6 +99,7 @@ def adamax(
     )
 
 
+@checks_float_params
 @validates_through_parts
 def adamaxw(
     learning_rate: ScalarOrSchedule,

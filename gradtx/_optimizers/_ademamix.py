@@ -12,7 +12,12 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
 from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
-from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative
+from gradtx._core._validate import (
+    check_decay,
+    check_learning_rate,
+    check_nonnegative,
+    checks_float_params,
+)
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
@@ -43,6 +48,7 @@ def _check_ademamix_args(fn, b1, b2, b3, alpha, eps, eps_root, mu_dtype):
     check_nonnegative(fn, "alpha", alpha, schedule=True)
 
 
+@checks_float_params
 def scale_by_ademamix(
     b1: float | jax.Array = 0.9,
     b2: float | jax.Array = 0.999,
@@ -136,6 +142,7 @@ def scale_by_ademamix(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def ademamix(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,

@@ -18,7 +18,7 @@ from gradtx._core._numerics import (
     safe_increment,
     zero_count,
 )
-from gradtx._core._validate import check_learning_rate
+from gradtx._core._validate import check_learning_rate, checks_float_params
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -53,6 +53,7 @@ def _check_adopt_args(fn, b1, b2, eps, mu_dtype, clip_value_fn):
         )
 
 
+@checks_float_params(complex_params=False)
 def scale_by_adopt(
     b1: float | jax.Array = 0.9,
     b2: float | jax.Array = 0.9999,
@@ -151,6 +152,7 @@ def scale_by_adopt(
     return GradientTransformation(init, update)
 
 
+@checks_float_params(complex_params=False)
 def adopt(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,

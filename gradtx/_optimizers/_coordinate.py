@@ -11,7 +11,12 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_int, check_learning_rate, require_params
+from gradtx._core._validate import (
+    check_int,
+    check_learning_rate,
+    checks_float_params,
+    require_params,
+)
 from gradtx.tree_utils._tree_math import zip_map
 
 RULES = ("cyclic", "random", "gauss_southwell")
@@ -39,6 +44,7 @@ def _block_ids(p, offset: int, block_size: int | None) -> jax.Array:
     return (offset + jnp.arange(size, dtype=jnp.int32) // block_size).reshape(jnp.shape(p))
 
 
+@checks_float_params
 def coordinate_descent(
     learning_rate: Any = 1.0,
     *,

@@ -12,6 +12,7 @@ from gradtx._core._validate import (
     check_dtype,
     check_nonnegative,
     check_scalar,
+    checks_float_params,
     require_param_values,
     require_params,
 )
@@ -30,6 +31,7 @@ class ScaleByDistanceOverGradientsState(NamedTuple):
     init_params: Any
 
 
+@checks_float_params
 def scale_by_distance_over_gradients(
     reps_rel: jax.typing.ArrayLike = 1e-6,
     eps: jax.typing.ArrayLike = 1e-8,

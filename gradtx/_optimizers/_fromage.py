@@ -15,7 +15,12 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_learning_rate, check_nonnegative, require_params
+from gradtx._core._validate import (
+    check_learning_rate,
+    check_nonnegative,
+    checks_float_params,
+    require_params,
+)
 from gradtx.transforms._layerwise import scale_by_trust_ratio
 from gradtx.tree_utils._tree_math import zip_map
 
@@ -56,6 +61,7 @@ def _fromage_step(learning_rate: ScalarOrSchedule) -> GradientTransformation:
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def fromage(
     learning_rate: ScalarOrSchedule, min_norm: float | jax.Array = 1e-6
 ) -> GradientTransformation:

@@ -11,13 +11,19 @@ from __future__ import annotations
 import jax
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative
+from gradtx._core._validate import (
+    check_decay,
+    check_learning_rate,
+    check_nonnegative,
+    checks_float_params,
+)
 from gradtx._optimizers._adam import scale_by_adam
 from gradtx.transforms._layerwise import MaskOrFn, scale_by_trust_ratio
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
 
 
+@checks_float_params
 def lamb(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,

@@ -16,6 +16,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_positive,
+    checks_float_params,
 )
 from gradtx.transforms._layerwise import MaskOrFn, scale_by_trust_ratio
 from gradtx.transforms._masking import masked
@@ -24,6 +25,7 @@ from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
 
 
+@checks_float_params(complex_params=False)
 def lars(
     learning_rate: ScalarOrSchedule,
     weight_decay: ScalarOrSchedule = 0.0,

@@ -16,6 +16,7 @@ from gradtx._core._validate import (
     check_nonnegative,
     check_positive,
     check_range,
+    checks_float_params,
 )
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
@@ -33,6 +34,7 @@ class ScaleByLionState(NamedTuple):
 _LION_MODES = ("hard", "smooth", "refined")
 
 
+@checks_float_params
 def scale_by_lion(
     b1: float | jax.Array = 0.9,
     b2: float | jax.Array = 0.99,
@@ -117,6 +119,7 @@ def scale_by_lion(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def lion(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,

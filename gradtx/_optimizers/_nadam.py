@@ -18,6 +18,7 @@ from gradtx._core._validate import (
     check_decay,
     check_dtype,
     check_nonnegative,
+    checks_float_params,
     validates_through_parts,
 )
 from gradtx._optimizers._adam import adamw, scale_by_adam
@@ -29,6 +30,7 @@ from gradtx.tree_utils._moments import bias_correction_factor, moment_update
 from gradtx.tree_utils._tree_math import abs_sq, zip_map
 
 
+@checks_float_params
 @validates_through_parts
 def nadam(
     learning_rate: ScalarOrSchedule,
@@ -82,6 +84,7 @@ def _nadam_direction(fn, b1, b2, eps, eps_root, mu_dtype, nesterov, nu_dtype, mo
     )
 
 
+@checks_float_params
 @validates_through_parts
 def nadamw(
     learning_rate: ScalarOrSchedule,
@@ -128,6 +131,7 @@ class ScaleByNadamState(NamedTuple):
     mu_product: jax.Array
 
 
+@checks_float_params
 def scale_by_nadam(
     b1: float | jax.Array = 0.9,
     b2: float | jax.Array = 0.999,

@@ -12,7 +12,12 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
 from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
-from gradtx._core._validate import check_learning_rate, check_nonnegative, concrete_values
+from gradtx._core._validate import (
+    check_learning_rate,
+    check_nonnegative,
+    checks_float_params,
+    concrete_values,
+)
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -35,6 +40,7 @@ def _check_novograd_args(fn, b1, b2, eps, eps_root, weight_decay, mu_dtype=None)
     check_nonnegative(fn, "weight_decay", weight_decay, schedule=True)
 
 
+@checks_float_params
 def scale_by_novograd(
     b1: float | jax.Array = 0.9,
     b2: float | jax.Array = 0.25,
@@ -133,6 +139,7 @@ def scale_by_novograd(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def novograd(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,

@@ -9,7 +9,12 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._validate import check_learning_rate, check_scalar, check_scalars
+from gradtx._core._validate import (
+    check_learning_rate,
+    check_scalar,
+    check_scalars,
+    checks_float_params,
+)
 from gradtx._optimizers._adam import scale_by_adam
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -24,6 +29,7 @@ class ScaleByOptimisticGradientState(NamedTuple):
     previous_gradient: Any
 
 
+@checks_float_params
 def scale_by_optimistic_gradient(
     alpha: jax.typing.ArrayLike = 1.0, beta: jax.typing.ArrayLike = 1.0
 ) -> GradientTransformation:
@@ -86,6 +92,7 @@ def scale_by_optimistic_gradient(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def optimistic_gradient_descent(
     learning_rate: ScalarOrSchedule,
     alpha: ScalarOrSchedule = 1.0,
@@ -130,6 +137,7 @@ def _adam_then_optimism(b1, b2, eps, eps_root, mu_dtype, nesterov, alpha, beta, 
     )
 
 
+@checks_float_params
 def optimistic_adam_v2(
     learning_rate: ScalarOrSchedule,
     *,
@@ -181,6 +189,7 @@ def optimistic_adam_v2(
     )
 
 
+@checks_float_params
 def optimistic_adam(
     learning_rate: jax.typing.ArrayLike,
     optimism: jax.typing.ArrayLike | None = None,

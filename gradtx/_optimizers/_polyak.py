@@ -8,7 +8,12 @@ import numpy as np
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, init_empty_state
 from gradtx._core._numerics import real_dtype
-from gradtx._core._validate import check_learning_rate, check_nonnegative, check_range
+from gradtx._core._validate import (
+    check_learning_rate,
+    check_nonnegative,
+    check_range,
+    checks_float_params,
+)
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._tree_math import abs_sq
 
@@ -113,6 +118,7 @@ def scale_by_polyak(
     return GradientTransformation(init_empty_state, update)
 
 
+@checks_float_params
 def polyak_sgd(
     max_learning_rate: float | jax.Array = 1.0,
     scaling: ScalarOrSchedule = 1.0,

@@ -12,7 +12,13 @@ from gradtx._core._numerics import (
     safe_increment,
     zero_count,
 )
-from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative, check_range
+from gradtx._core._validate import (
+    check_decay,
+    check_learning_rate,
+    check_nonnegative,
+    check_range,
+    checks_float_params,
+)
 from gradtx._optimizers._adam import ScaleByAdamState
 from gradtx._optimizers._weight_decay import check_weight_decay, with_weight_decay
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -46,6 +52,7 @@ def radam_rho(b2, count: jax.Array) -> jax.Array:
     return rho_inf - 2 * count * b2t / (1 - b2t)
 
 
+@checks_float_params
 def scale_by_radam(
     b1: float | jax.Array = 0.9,
     b2: float | jax.Array = 0.999,
@@ -155,6 +162,7 @@ def scale_by_radam(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def radam(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,

@@ -9,7 +9,12 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, identity
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative
+from gradtx._core._validate import (
+    check_decay,
+    check_learning_rate,
+    check_nonnegative,
+    checks_float_params,
+)
 from gradtx.transforms._momentum import trace
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
@@ -31,6 +36,7 @@ def _rms_scale(g, n, eps, eps_in_sqrt):
     return g / (jnp.sqrt(n) + eps)
 
 
+@checks_float_params
 def scale_by_rms(
     decay: float | jax.Array = 0.9,
     eps: float | jax.Array = 1e-8,
@@ -93,6 +99,7 @@ class ScaleByRStdDevState(NamedTuple):
     nu: object
 
 
+@checks_float_params
 def scale_by_stddev(
     decay: float | jax.Array = 0.9,
     eps: float | jax.Array = 1e-8,
@@ -151,6 +158,7 @@ def scale_by_stddev(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def rmsprop(
     learning_rate: ScalarOrSchedule,
     decay: float | jax.Array = 0.9,

@@ -9,7 +9,13 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, chain
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_learning_rate, check_range, concrete_values, format_value
+from gradtx._core._validate import (
+    check_learning_rate,
+    check_range,
+    checks_float_params,
+    concrete_values,
+    format_value,
+)
 from gradtx.transforms._scaling import scale
 from gradtx.tree_utils._construct import tree_full_like, tree_zeros_like
 from gradtx.tree_utils._tree_math import zip_map
@@ -78,6 +84,7 @@ def _check_rprop_args(fn, learning_rate, eta_minus, eta_plus, min_step_size, max
         )
 
 
+@checks_float_params(complex_params=False)
 def scale_by_rprop(
     learning_rate: float | jax.Array,
     eta_minus: float | jax.Array = 0.5,
@@ -171,6 +178,7 @@ def scale_by_rprop(
     return GradientTransformation(init, update)
 
 
+@checks_float_params(complex_params=False)
 def rprop(
     learning_rate: float | jax.Array,
     eta_minus: float | jax.Array = 0.5,

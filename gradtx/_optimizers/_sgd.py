@@ -5,12 +5,19 @@ from __future__ import annotations
 import jax
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, identity
-from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative, check_range
+from gradtx._core._validate import (
+    check_decay,
+    check_learning_rate,
+    check_nonnegative,
+    check_range,
+    checks_float_params,
+)
 from gradtx.transforms._momentum import trace
 from gradtx.transforms._scaling import scale, scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
 
 
+@checks_float_params
 def sgd(
     learning_rate: ScalarOrSchedule,
     momentum: float | jax.Array | None = None,

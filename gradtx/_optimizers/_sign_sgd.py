@@ -8,7 +8,12 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, init_empty_state
-from gradtx._core._validate import check_decay, check_dtype, check_learning_rate
+from gradtx._core._validate import (
+    check_decay,
+    check_dtype,
+    check_learning_rate,
+    checks_float_params,
+)
 from gradtx.transforms._momentum import ema
 from gradtx.transforms._scaling import scale_by_learning_rate
 
@@ -42,6 +47,7 @@ def scale_by_sign() -> GradientTransformation:
     return GradientTransformation(init_empty_state, update)
 
 
+@checks_float_params
 def sign_sgd(learning_rate: ScalarOrSchedule) -> GradientTransformation:
     """signSGD: step by ``-learning_rate`` times the sign of the gradient.
 
@@ -73,6 +79,7 @@ def sign_sgd(learning_rate: ScalarOrSchedule) -> GradientTransformation:
     return chain(scale_by_sign(), scale_by_learning_rate(learning_rate))
 
 
+@checks_float_params
 def signum(
     learning_rate: ScalarOrSchedule,
     beta: float | jax.Array = 0.9,

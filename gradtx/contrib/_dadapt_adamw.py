@@ -14,6 +14,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_positive,
+    checks_float_params,
     require_params,
 )
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -40,6 +41,7 @@ class DAdaptAdamWState(NamedTuple):
     count: jax.Array
 
 
+@checks_float_params
 def dadapt_adamw(
     learning_rate: ScalarOrSchedule = 1.0,
     betas: tuple[jax.typing.ArrayLike, jax.typing.ArrayLike] = (0.9, 0.999),

@@ -19,6 +19,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_positive,
+    checks_float_params,
     require_param_values,
     require_params,
 )
@@ -113,6 +114,7 @@ def _scale_by_dog(init_step, eps) -> GradientTransformation:
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def dog(
     learning_rate: ScalarOrSchedule = 1.0,
     init_step: tuple[Literal["distance", "learning_rate", "heuristic"], jax.typing.ArrayLike] = (
@@ -223,6 +225,7 @@ def _scale_by_dowg(init_estim_sq_dist, eps) -> GradientTransformation:
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def dowg(
     learning_rate: ScalarOrSchedule = 1.0,
     init_estim_sq_dist: jax.typing.ArrayLike | None = None,

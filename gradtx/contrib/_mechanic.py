@@ -13,6 +13,7 @@ from gradtx._core._validate import (
     check_int,
     check_nonnegative,
     check_positive,
+    checks_float_params,
     require_param_values,
     require_params,
 )
@@ -42,6 +43,7 @@ class MechanicState(NamedTuple):
     x0: Any
 
 
+@checks_float_params(complex_params=False)
 def mechanize(
     base_optimizer: GradientTransformation,
     weight_decay: jax.typing.ArrayLike = 1e-2,

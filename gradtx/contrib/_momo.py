@@ -15,6 +15,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_scalar,
+    checks_float_params,
     require_params,
 )
 from gradtx._optimizers._adam import check_adam_args
@@ -123,6 +124,7 @@ def _check_common(fn, learning_rate, weight_decay, lower_bound):
     check_nonnegative(fn, "weight_decay", weight_decay)
 
 
+@checks_float_params
 def momo(
     learning_rate: ScalarOrSchedule = 1.0,
     beta: jax.typing.ArrayLike = 0.9,
@@ -226,6 +228,7 @@ def momo(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def momo_adam(
     learning_rate: ScalarOrSchedule = 1e-2,
     b1: jax.typing.ArrayLike = 0.9,

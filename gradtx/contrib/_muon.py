@@ -29,6 +29,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_positive,
+    checks_float_params,
 )
 from gradtx._optimizers._adam import adamw
 from gradtx.contrib._newton_schulz import DEFAULT_NS_COEFFS, ns_coefficients, orthogonalize_leaf
@@ -138,6 +139,7 @@ class MuonState(NamedTuple):
     ns_coeffs: jax.Array
 
 
+@checks_float_params(complex_params=False)
 def scale_by_muon(
     ns_coeffs: Sequence[float] | Sequence[Sequence[float]] | str = DEFAULT_NS_COEFFS,
     ns_steps: int = 5,
@@ -295,6 +297,7 @@ def _muon_mask(weight_dimension_numbers) -> Callable[[Any], Any]:
     return mask
 
 
+@checks_float_params(complex_params=False)
 def muon(
     learning_rate: ScalarOrSchedule,
     ns_coeffs: Sequence[float] | Sequence[Sequence[float]] | str = DEFAULT_NS_COEFFS,

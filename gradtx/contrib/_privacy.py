@@ -11,7 +11,13 @@ import jax.numpy as jnp
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, identity
 from gradtx._core._keys import check_key, to_prng_key
 from gradtx._core._numerics import widest_float_dtype
-from gradtx._core._validate import check_decay, check_int, check_learning_rate, check_nonnegative
+from gradtx._core._validate import (
+    check_decay,
+    check_int,
+    check_learning_rate,
+    check_nonnegative,
+    checks_float_params,
+)
 from gradtx.transforms._momentum import trace
 from gradtx.transforms._scaling import scale_by_learning_rate
 
@@ -133,6 +139,7 @@ def differentially_private_aggregate(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def dpsgd(
     learning_rate: ScalarOrSchedule,
     l2_norm_clip: jax.typing.ArrayLike,

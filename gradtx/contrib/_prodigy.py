@@ -15,6 +15,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_positive,
+    checks_float_params,
     require_param_values,
 )
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -54,6 +55,7 @@ class ProdigyState(NamedTuple):
         return self.nu
 
 
+@checks_float_params
 def prodigy(
     learning_rate: ScalarOrSchedule = 1.0,
     betas: tuple[float | jax.Array, float | jax.Array] = (0.9, 0.999),

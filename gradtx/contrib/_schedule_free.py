@@ -26,6 +26,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_range,
+    checks_float_params,
     require_param_values,
 )
 from gradtx._optimizers._rmsprop import scale_by_rms
@@ -311,6 +312,7 @@ def _check_sf_common(fn, learning_rate, warmup_steps, b1, weight_lr_power, state
     check_dtype(fn, "state_dtype", state_dtype)
 
 
+@checks_float_params
 def schedule_free_sgd(
     learning_rate: float | jax.Array = 1.0,
     warmup_steps: int | None = None,
@@ -360,6 +362,7 @@ def schedule_free_sgd(
     return schedule_free(base, learning_rate, b1, weight_lr_power, state_dtype)
 
 
+@checks_float_params
 def schedule_free_adamw(
     learning_rate: float | jax.Array = 0.0025,
     warmup_steps: int | None = None,

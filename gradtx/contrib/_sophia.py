@@ -23,6 +23,7 @@ from gradtx._core._validate import (
     check_nonnegative,
     check_positive,
     check_range,
+    checks_float_params,
 )
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
@@ -145,6 +146,7 @@ def _check_sophia_args(
         check_range(fn, "print_win_rate_every_n_steps", every, 1.0)
 
 
+@checks_float_params(complex_params=False)
 def scale_by_sophia(
     b1: float | jax.Array = 0.965,
     b2: float | jax.Array = 0.99,
@@ -271,6 +273,7 @@ def scale_by_sophia(
     return GradientTransformation(init, update)
 
 
+@checks_float_params(complex_params=False)
 def sophia(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.965,

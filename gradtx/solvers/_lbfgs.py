@@ -9,7 +9,12 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, identity
 from gradtx._core._numerics import safe_increment, widest_float_dtype, zero_count
-from gradtx._core._validate import check_int, check_learning_rate, require_params
+from gradtx._core._validate import (
+    check_int,
+    check_learning_rate,
+    checks_float_params,
+    require_params,
+)
 from gradtx.solvers._linesearch_zoom import QUASI_NEWTON_LINESEARCH
 from gradtx.transforms._scaling import scale, scale_by_learning_rate
 from gradtx.tree_utils._arithmetic import tree_add_scale, tree_scale, tree_sub
@@ -63,6 +68,7 @@ def lbfgs_direction(updates, s_memory, y_memory, rhos, gamma, newest: jax.Array)
     return r
 
 
+@checks_float_params
 def scale_by_lbfgs(
     memory_size: int = 10, scale_init_precond: bool = True
 ) -> GradientTransformation:
@@ -155,6 +161,7 @@ def scale_by_lbfgs(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def lbfgs(
     learning_rate: ScalarOrSchedule | None = None,
     memory_size: int = 10,

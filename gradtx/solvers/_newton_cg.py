@@ -9,7 +9,7 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, chain
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_int, check_nonnegative, require_params
+from gradtx._core._validate import check_int, check_nonnegative, checks_float_params, require_params
 from gradtx.curvature._products import hvp
 from gradtx.solvers._linesearch_zoom import QUASI_NEWTON_LINESEARCH
 from gradtx.solvers._objective import value_fn_kwargs
@@ -38,6 +38,7 @@ class _CG(NamedTuple):
     negative: jax.Array
 
 
+@checks_float_params(complex_params=False)
 def scale_by_newton_cg(
     damping: float = 0.0,
     cg_max_steps: int = 50,
@@ -136,6 +137,7 @@ def scale_by_newton_cg(
     return GradientTransformation(init, update)
 
 
+@checks_float_params(complex_params=False)
 def newton_cg(
     damping: float = 0.0,
     cg_max_steps: int = 50,
