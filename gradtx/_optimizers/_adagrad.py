@@ -9,7 +9,12 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule
 from gradtx._core._numerics import default_float_dtype, safe_increment, zero_count
-from gradtx._core._validate import check_learning_rate, check_nonnegative, checks_float_params
+from gradtx._core._validate import (
+    check_learning_rate,
+    check_nonnegative,
+    checks_float_params,
+    validates_through_parts,
+)
 from gradtx._optimizers._weight_decay import (
     as_scalar,
     with_weight_decay,
@@ -82,6 +87,7 @@ def scale_by_rss(
 
 
 @checks_float_params
+@validates_through_parts
 def adagrad(
     learning_rate: ScalarOrSchedule,
     initial_accumulator_value: float | jax.Array = 0.1,
@@ -119,8 +125,6 @@ def adagrad(
         >>> opt = gradtx.adagrad(learning_rate=0.1)
     """
     check_learning_rate("adagrad", learning_rate)
-    check_nonnegative("adagrad", "initial_accumulator_value", initial_accumulator_value)
-    check_nonnegative("adagrad", "eps", eps)
     check_nonnegative("adagrad", "lr_decay", lr_decay, none=True)
     check_nonnegative("adagrad", "weight_decay", weight_decay, none=True, schedule=True)
     rss = scale_by_rss(initial_accumulator_value, eps, eps_in_sqrt=eps_in_sqrt)

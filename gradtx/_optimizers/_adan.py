@@ -14,9 +14,8 @@ from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, cha
 from gradtx._core._numerics import safe_increment, zero_count
 from gradtx._core._validate import (
     check_decay,
-    check_learning_rate,
-    check_nonnegative,
     checks_float_params,
+    validates_through_parts,
 )
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
@@ -144,6 +143,7 @@ def scale_by_adan(
 
 
 @checks_float_params
+@validates_through_parts
 def adan(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.98,
@@ -178,9 +178,6 @@ def adan(
         >>> import gradtx
         >>> opt = gradtx.adan(learning_rate=1e-3, weight_decay=0.02)
     """
-    _check_adan_args("adan", b1, b2, b3, eps, eps_root)
-    check_learning_rate("adan", learning_rate)
-    check_nonnegative("adan", "weight_decay", weight_decay, schedule=True)
     return chain(
         scale_by_adan(b1, b2, b3, eps, eps_root),
         add_decayed_weights(weight_decay, mask),

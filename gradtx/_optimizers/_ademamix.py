@@ -14,9 +14,9 @@ from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, cha
 from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
 from gradtx._core._validate import (
     check_decay,
-    check_learning_rate,
     check_nonnegative,
     checks_float_params,
+    validates_through_parts,
 )
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
@@ -143,6 +143,7 @@ def scale_by_ademamix(
 
 
 @checks_float_params
+@validates_through_parts
 def ademamix(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,
@@ -180,9 +181,6 @@ def ademamix(
         >>> warmup_alpha = lambda t: 5.0 * jnp.minimum(t / 1000, 1.0)
         >>> opt = gradtx.ademamix(learning_rate=1e-3, alpha=warmup_alpha)
     """
-    _check_ademamix_args("ademamix", b1, b2, b3, alpha, eps, eps_root, mu_dtype)
-    check_learning_rate("ademamix", learning_rate)
-    check_nonnegative("ademamix", "weight_decay", weight_decay, schedule=True)
     return chain(
         scale_by_ademamix(b1, b2, b3, alpha, eps, eps_root, mu_dtype),
         add_decayed_weights(weight_decay, mask),

@@ -18,7 +18,7 @@ from gradtx._core._numerics import (
     safe_increment,
     zero_count,
 )
-from gradtx._core._validate import check_learning_rate, checks_float_params
+from gradtx._core._validate import checks_float_params, validates_through_parts
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -153,6 +153,7 @@ def scale_by_adopt(
 
 
 @checks_float_params(complex_params=False)
+@validates_through_parts
 def adopt(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,
@@ -191,8 +192,6 @@ def adopt(
         >>> print(np.asarray(params).round(3))
         [ 0.971 -1.971]
     """
-    _check_adopt_args("adopt", b1, b2, eps, mu_dtype, clip_value_fn)
-    check_learning_rate("adopt", learning_rate)
     return chain(
         scale_by_adopt(
             b1,

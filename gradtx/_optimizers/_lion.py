@@ -12,11 +12,10 @@ from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_coun
 from gradtx._core._validate import (
     check_decay,
     check_dtype,
-    check_learning_rate,
-    check_nonnegative,
     check_positive,
     check_range,
     checks_float_params,
+    validates_through_parts,
 )
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
@@ -120,6 +119,7 @@ def scale_by_lion(
 
 
 @checks_float_params
+@validates_through_parts
 def lion(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,
@@ -162,12 +162,6 @@ def lion(
         >>> gradtx.apply_updates(params, updates)
         Array([ 0.99, -1.99], dtype=float32)
     """
-    fn = "lion"
-    check_learning_rate(fn, learning_rate)
-    check_range(fn, "b1", b1, 0.0, 1.0)
-    check_decay(fn, "b2", b2)
-    check_dtype(fn, "mu_dtype", mu_dtype)
-    check_nonnegative(fn, "weight_decay", weight_decay, schedule=True)
     return chain(
         scale_by_lion(b1, b2, mu_dtype),
         add_decayed_weights(weight_decay, mask),

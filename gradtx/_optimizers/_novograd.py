@@ -13,10 +13,10 @@ import jax.numpy as jnp
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
 from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
 from gradtx._core._validate import (
-    check_learning_rate,
     check_nonnegative,
     checks_float_params,
     concrete_values,
+    validates_through_parts,
 )
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
@@ -140,6 +140,7 @@ def scale_by_novograd(
 
 
 @checks_float_params
+@validates_through_parts
 def novograd(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,
@@ -172,8 +173,6 @@ def novograd(
         >>> gradtx.apply_updates(params, updates)
         Array([2.94, 3.92], dtype=float32)
     """
-    _check_novograd_args("novograd", b1, b2, eps, eps_root, weight_decay)
-    check_learning_rate("novograd", learning_rate)
     return chain(
         scale_by_novograd(b1, b2, eps, eps_root, weight_decay),
         scale_by_learning_rate(learning_rate),

@@ -14,6 +14,7 @@ from gradtx._core._validate import (
     check_scalar,
     check_scalars,
     checks_float_params,
+    validates_through_parts,
 )
 from gradtx._optimizers._adam import scale_by_adam
 from gradtx.transforms._scaling import scale_by_learning_rate
@@ -93,6 +94,7 @@ def scale_by_optimistic_gradient(
 
 
 @checks_float_params
+@validates_through_parts
 def optimistic_gradient_descent(
     learning_rate: ScalarOrSchedule,
     alpha: ScalarOrSchedule = 1.0,
@@ -119,7 +121,6 @@ def optimistic_gradient_descent(
         >>> opt.update(jnp.array([1.0]), opt.init(jnp.zeros(1)))[0]
         Array([-0.1], dtype=float32)
     """
-    check_learning_rate("optimistic_gradient_descent", learning_rate)
     return chain(
         scale_by_optimistic_gradient(alpha=alpha, beta=beta),
         scale_by_learning_rate(learning_rate),
@@ -138,6 +139,7 @@ def _adam_then_optimism(b1, b2, eps, eps_root, mu_dtype, nesterov, alpha, beta, 
 
 
 @checks_float_params
+@validates_through_parts
 def optimistic_adam_v2(
     learning_rate: ScalarOrSchedule,
     *,
@@ -175,7 +177,6 @@ def optimistic_adam_v2(
         >>> opt = gradtx.optimistic_adam_v2(0.1)
         >>> state = opt.init(jnp.zeros(2))
     """
-    check_learning_rate("optimistic_adam_v2", learning_rate)
     return _adam_then_optimism(
         b1,
         b2,

@@ -14,10 +14,10 @@ from gradtx._core._numerics import (
 )
 from gradtx._core._validate import (
     check_decay,
-    check_learning_rate,
     check_nonnegative,
     check_range,
     checks_float_params,
+    validates_through_parts,
 )
 from gradtx._optimizers._adam import ScaleByAdamState
 from gradtx._optimizers._weight_decay import check_weight_decay, with_weight_decay
@@ -163,6 +163,7 @@ def scale_by_radam(
 
 
 @checks_float_params
+@validates_through_parts
 def radam(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,
@@ -203,10 +204,6 @@ def radam(
         >>> import gradtx
         >>> opt = gradtx.radam(learning_rate=1e-3)
     """
-    _check_radam_args(
-        "radam", b1, b2, eps, eps_root, threshold, nesterov, strict_threshold, eps_before_debias
-    )
-    check_learning_rate("radam", learning_rate)
     check_weight_decay("radam", weight_decay, decoupled_weight_decay)
     direction = scale_by_radam(
         b1, b2, eps, eps_root, threshold, nesterov=nesterov,

@@ -11,9 +11,9 @@ from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, cha
 from gradtx._core._numerics import safe_increment, zero_count
 from gradtx._core._validate import (
     check_decay,
-    check_learning_rate,
     check_nonnegative,
     checks_float_params,
+    validates_through_parts,
 )
 from gradtx.transforms._momentum import trace
 from gradtx.transforms._scaling import scale_by_learning_rate
@@ -159,6 +159,7 @@ def scale_by_stddev(
 
 
 @checks_float_params
+@validates_through_parts
 def rmsprop(
     learning_rate: ScalarOrSchedule,
     decay: float | jax.Array = 0.9,
@@ -192,13 +193,8 @@ def rmsprop(
         >>> import gradtx
         >>> opt = gradtx.rmsprop(learning_rate=1e-3, momentum=0.9)
     """
-    check_learning_rate("rmsprop", learning_rate)
-    check_decay("rmsprop", "decay", decay)
-    check_nonnegative("rmsprop", "eps", eps)
-    check_nonnegative("rmsprop", "initial_scale", initial_scale)
     if momentum is not None:
         check_decay("rmsprop", "momentum", momentum, none=True)
-    check_nonnegative("rmsprop", "weight_decay", weight_decay, none=True, schedule=True)
     precond = scale_by_stddev if centered else scale_by_rms
     head = () if weight_decay is None else (add_decayed_weights(weight_decay),)
     return chain(
