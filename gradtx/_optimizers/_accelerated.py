@@ -231,6 +231,8 @@ def accelerated_gradient(
     Backtracking and function restart need ``value_fn`` (params -> loss) as an
     extra argument of ``update``; ``value=f(y_k)`` saves one call.
 
+    Complex params: supported.
+
     Args:
         learning_rate: the step s > 0 (1 / L), a number, array or schedule;
             with backtracking, the first trial step.
@@ -311,6 +313,8 @@ def fista(
     does not know h. Backtracking (``value_fn`` = the smooth part f only) as
     in ``accelerated_gradient``.
 
+    Complex params: supported.
+
     Args:
         learning_rate: the step s > 0 (1 / L of f), a number, array or
             schedule; with backtracking, the first trial step.
@@ -382,6 +386,8 @@ def proximal_gradient(
 
     Update rule (s the step):
         x_{k+1} = prox(x_k - s * grad f(x_k), prox_hyperparams, s);  updates = x_{k+1} - x_k
+
+    Complex params: supported.
 
     Args:
         learning_rate: the step s > 0 (1 / L of f), number, array or schedule;

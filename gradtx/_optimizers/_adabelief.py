@@ -132,6 +132,8 @@ def adabelief(
     authors' PyTorch AdaBelief (eps=1e-16 both added to ``nu`` and outside the
     root) without weight decay or rectification.
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Args:
         learning_rate: >= 0, or a schedule of the step count.
         b1, b2, eps, eps_root, nesterov: see ``scale_by_belief``.

@@ -87,6 +87,8 @@ def adadelta(
     sign flip, which makes the step ascend; gradtx always descends.)
     torch.optim.Adadelta(lr=1.0, rho=0.9, eps=1e-6) is ``adadelta(1.0, 0.9, 1e-6)``.
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Example:
         >>> import gradtx
         >>> opt = gradtx.adadelta(learning_rate=1.0)

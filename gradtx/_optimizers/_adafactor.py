@@ -246,6 +246,8 @@ def adafactor(
     not depend on ``clipping_threshold``, ``multiply_by_parameter_scale``,
     ``momentum`` or ``weight_decay_rate`` being set.
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Args:
         learning_rate: a non-negative number, array or schedule; None means
             the relative step of the paper with no extra factor.

@@ -108,6 +108,8 @@ def adagrad(
     lr_decay=lr_decay, weight_decay=weight_decay)``; mind torch's defaults
     (initial_accumulator_value=0, eps=1e-10).
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Args:
         learning_rate: non-negative number, array or schedule.
         initial_accumulator_value: starting value of ``nu``, >= 0.

@@ -142,6 +142,8 @@ def adam(
     See ``scale_by_adam`` for the moments. Equals torch.optim.Adam with the
     same betas, eps, ``weight_decay`` and ``decoupled_weight_decay``.
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Args:
         weight_decay: None (the default) adds no decay term; else >= 0 (0 included,
             which keeps the term in the chain whatever the number's type).
@@ -191,6 +193,8 @@ def adamw(
         p_t = p_{t-1} - learning_rate * (m_t / (sqrt(n_t + eps_root) + eps) + weight_decay * p_{t-1})
 
     The decay is multiplied by the learning rate, as in torch.optim.AdamW.
+
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
 
     References:
         Loshchilov and Hutter, Decoupled Weight Decay Regularization, ICLR 2019.

@@ -88,6 +88,8 @@ def adamax(
     ``adamax(lr, b1, b2, eps, weight_decay=weight_decay)``: both put eps inside
     the max.
 
+    Complex params: supported.
+
     Args:
         weight_decay: None (the default) adds no decay term; else >= 0 (0 included,
             which keeps the term in the chain whatever the number's type);
@@ -109,7 +111,10 @@ def adamaxw(
     weight_decay: ScalarOrSchedule = 1e-4,
     mask=None,
 ) -> GradientTransformation:
-    """Adamax with decoupled weight decay, as ``adamw`` is to ``adam``."""
+    """Adamax with decoupled weight decay, as ``adamw`` is to ``adam``.
+
+    Complex params: supported.
+    """
     check_nonnegative("adamaxw", "weight_decay", weight_decay, schedule=True)
     return chain(
         scale_by_adamax(b1, b2, eps),

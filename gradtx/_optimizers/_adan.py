@@ -163,6 +163,8 @@ def adan(
     ``1 + learning_rate * weight_decay`` instead. Note the optimizer's
     ``eps_root`` default (1e-8) differs from the building block's (0), as in optax.
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Args:
         learning_rate: >= 0, or a schedule of the step count.
         b1, b2, b3, eps, eps_root: see ``scale_by_adan``.

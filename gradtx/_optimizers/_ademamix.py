@@ -164,6 +164,8 @@ def ademamix(
     signature. The paper pairs it with a warm-up of ``alpha`` (linear) and of
     ``b3`` over ``T_{alpha,b3}`` steps, passed here as schedules.
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Args:
         learning_rate: >= 0, or a schedule of the step count.
         b1, b2, b3, alpha, eps, eps_root, mu_dtype: see ``scale_by_ademamix``.

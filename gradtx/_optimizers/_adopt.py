@@ -172,6 +172,9 @@ def adopt(
     The first update is zero (it only measures ``g_0^2``). optax has this
     optimizer as ``optax.contrib.adopt``, with the same signature.
 
+    Complex params: not supported; ``init`` raises TypeError (wrap the optimizer in
+    ``contrib.split_real_and_imaginary`` to optimize real and imaginary parts).
+
     Args:
         learning_rate: >= 0, or a schedule of the step count.
         b1, b2, eps, mu_dtype, nesterov, use_clipping, clip_value_fn: see

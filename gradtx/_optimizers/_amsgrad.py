@@ -135,6 +135,8 @@ def amsgrad(
     it afterwards: that is ``debias_after_max=True``. The default (optax) keeps
     the max of the debiased ``nu``.
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Args:
         debias_after_max: see ``scale_by_amsgrad``.
         weight_decay: None (the default) adds no decay term; else >= 0 (0 included,

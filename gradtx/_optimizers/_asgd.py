@@ -60,6 +60,8 @@ def asgd(
     ``asgd`` needs ``params`` in ``update``, and must be the last link of a
     chain (``ax`` tracks ``params + updates``).
 
+    Complex params: supported.
+
     Args:
         learning_rate: non-negative number, array or schedule (torch's ``lr``).
         lambd: >= 0, the decay term.

@@ -78,6 +78,8 @@ def coordinate_descent(
                            rule with steps 1/L_i; plain Gauss-Southwell, the
                            largest |g_i|, with a constant step and no prox)
 
+    Complex params: supported.
+
     Args:
         learning_rate: the step(s) > 0: a number, array or schedule, or a
             pytree like the params (one step per coordinate).

@@ -77,6 +77,8 @@ def fromage(
     rescaling step; a learning rate of 0.01 is the paper's default for most
     tasks.
 
+    Complex params: supported.
+
     Args:
         learning_rate: non-negative number, array or schedule.
         min_norm: floor of both norms in the trust ratio, >= 0.

@@ -44,6 +44,8 @@ def lamb(
     Built for very large batches (BERT pre-training): every layer moves by
     ``learning_rate`` times the norm of its weights.
 
+    Complex params: supported.
+
     Args:
         learning_rate: non-negative number, array or schedule.
         b1, b2: moment decays in [0, 1); see ``scale_by_adam``.

@@ -49,6 +49,9 @@ def lars(
     step of new gradients only. Leaves outside ``trust_ratio_mask`` (often
     biases and norm scales) get plain SGD with momentum.
 
+    Complex params: not supported; ``init`` raises TypeError (wrap the optimizer in
+    ``contrib.split_real_and_imaginary`` to optimize real and imaginary parts).
+
     Args:
         learning_rate: non-negative number, array or schedule.
         weight_decay: non-negative number, array or schedule (L2 added to the

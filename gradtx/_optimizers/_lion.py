@@ -137,6 +137,8 @@ def lion(
     rate is 3-10x smaller than AdamW's, its ``weight_decay`` should be 3-10x
     larger to keep ``learning_rate * weight_decay`` the same.
 
+    Complex params: supported (the sign of a complex entry is its phase, g/|g|).
+
     Args:
         learning_rate: non-negative number, array or schedule.
         b1: in [0, 1]; see ``scale_by_lion``.

@@ -52,6 +52,8 @@ def nadam(
     ``momentum_decay`` it is torch.optim.NAdam: ``scale_by_nadam`` (the
     momentum-decay schedule) replaces ``scale_by_adam``.
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Args:
         momentum_decay: None (optax's NAdam) or >= 0, torch's ``momentum_decay``
             (torch's default is 4e-3). Needs ``nesterov=True``.
@@ -104,6 +106,8 @@ def nadamw(
 
     With ``momentum_decay`` (see ``nadam``) it is
     torch.optim.NAdam(weight_decay=w, decoupled_weight_decay=True).
+
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
     """
     check_nonnegative("nadamw", "weight_decay", weight_decay, schedule=True)
     if momentum_decay is None:

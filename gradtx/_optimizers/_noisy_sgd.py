@@ -25,6 +25,8 @@ def noisy_sgd(
 
     Same key, same trajectory as ``optax.noisy_sgd``.
 
+    Complex params: supported.
+
     Example:
         >>> import gradtx
         >>> opt = gradtx.noisy_sgd(learning_rate=0.01, key=0)

@@ -156,6 +156,8 @@ def novograd(
     Note the optimizer's ``eps`` default (1e-6) differs from the building
     block's (1e-8), as in optax.
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Args:
         learning_rate: >= 0, or a schedule of the step count.
         b1, b2, eps, eps_root, weight_decay: see ``scale_by_novograd``.

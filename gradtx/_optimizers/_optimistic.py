@@ -104,6 +104,8 @@ def optimistic_gradient_descent(
 
         p_t = p_{t-1} - learning_rate * ((alpha + beta) * g_t - beta * g_{t-1})
 
+    Complex params: supported.
+
     Args:
         learning_rate: a scalar or a schedule.
         alpha: coefficient of the current gradient.
@@ -157,6 +159,8 @@ def optimistic_adam_v2(
         d_t = scale_by_adam(b1, b2, eps, eps_root, nesterov)(g_t)
         p_t = p_{t-1} - learning_rate * ((alpha + beta) * d_t - beta * d_{t-1})
 
+    Complex params: supported.
+
     Args:
         learning_rate: a scalar or a schedule.
         alpha: coefficient of the current direction.
@@ -209,6 +213,8 @@ def optimistic_adam(
 
     Use ``optimistic_adam_v2``, which takes schedules. Emits a
     ``DeprecationWarning``.
+
+    Complex params: supported.
 
     Args:
         learning_rate: a scalar (schedules are rejected).

@@ -138,6 +138,8 @@ def polyak_sgd(
     0.2.8 computes the step from ``scaling * g`` instead of ``g``, so the two
     agree exactly when ``scaling == 1`` (the default) and differ otherwise.
 
+    Complex params: supported (the step uses |g|^2).
+
     Example:
         >>> import gradtx, jax, jax.numpy as jnp
         >>> opt = gradtx.polyak_sgd()

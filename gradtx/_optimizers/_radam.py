@@ -186,6 +186,8 @@ def radam(
     is ``radam(lr, b1, b2, eps, strict_threshold=True, eps_before_debias=True,
     weight_decay=weight_decay, decoupled_weight_decay=decoupled_weight_decay)``.
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Args:
         learning_rate: non-negative number, array or schedule.
         b1, b2, eps, eps_root, threshold, nesterov, strict_threshold, eps_before_debias: see

@@ -189,6 +189,8 @@ def rmsprop(
     ``chain(add_decayed_weights(w), scale_by_rms(alpha, eps, eps_in_sqrt=False),
     trace(momentum), scale_by_learning_rate(schedule))``.
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Example:
         >>> import gradtx
         >>> opt = gradtx.rmsprop(learning_rate=1e-3, momentum=0.9)

@@ -197,6 +197,9 @@ def rprop(
     ``rprop(lr, etas=(a, b), step_sizes=(lo, hi))``, or positionally
     ``rprop(lr, a, b, lo, hi)``.
 
+    Complex params: not supported; ``init`` raises TypeError (wrap the optimizer in
+    ``contrib.split_real_and_imaginary`` to optimize real and imaginary parts).
+
     Args: see ``scale_by_rprop``.
 
     Example:

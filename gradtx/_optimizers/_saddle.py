@@ -162,6 +162,8 @@ def perturbed_gd(
     ``radius ~ epsilon / l`` and ``wait_steps ~ l / sqrt(rho epsilon)`` (up
     to logarithms).
 
+    Complex params: supported.
+
     Args:
         learning_rate: a non-negative number, array or schedule.
         radius, grad_threshold, wait_steps, key: as in ``saddle_perturbation``.

@@ -112,6 +112,9 @@ def saddle_free_newton(
     Newton's method (quadratic convergence with ``learning_rate = 1``, no
     damping and a full Krylov subspace).
 
+    Complex params: not supported; ``init`` raises TypeError (wrap the optimizer in
+    ``contrib.split_real_and_imaginary`` to optimize real and imaginary parts).
+
     Args:
         learning_rate: a non-negative number, array or schedule (1 is Newton's step).
         damping: >= 0, added to the absolute eigenvalues.

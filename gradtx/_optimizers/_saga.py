@@ -259,6 +259,8 @@ def saga(learning_rate: ScalarOrSchedule, num_examples: int) -> GradientTransfor
     ``1 / L`` usually works. Pass ``index`` (and ``per_example_grads`` for
     batches) to ``update``; see ``scale_by_saga``.
 
+    Complex params: supported.
+
     Args:
         learning_rate: non-negative number, array or schedule.
         num_examples: int >= 1, the number of terms of the finite sum.
@@ -286,6 +288,8 @@ def sag(
     learning_rate: ScalarOrSchedule, num_examples: int, *, divide_by_seen: bool = True
 ) -> GradientTransformation:
     """SAG: ``scale_by_sag`` then ``-learning_rate``.
+
+    Complex params: supported.
 
     Args:
         learning_rate: non-negative number, array or schedule (about ``1 / L``).

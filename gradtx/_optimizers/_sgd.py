@@ -40,6 +40,8 @@ def sgd(
     ``SGD(lr, momentum=m, dampening=d, weight_decay=w, nesterov=n, maximize=x)``
     is ``sgd(lr, m, n, dampening=d, weight_decay=w, maximize=x)`` (docs/torch.md).
 
+    Complex params: supported.
+
     Args:
         learning_rate: non-negative number, array or schedule.
         momentum: in [0, 1), or None for plain SGD (no state).

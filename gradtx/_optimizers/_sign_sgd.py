@@ -57,6 +57,8 @@ def sign_sgd(learning_rate: ScalarOrSchedule) -> GradientTransformation:
     With a constant learning rate each coordinate ends up oscillating within
     ``learning_rate`` of a minimum; decay the learning rate to converge.
 
+    Complex params: supported (the sign of a complex entry is its phase, g/|g|).
+
     Args:
         learning_rate: non-negative number, array or schedule.
 
@@ -93,6 +95,8 @@ def signum(
 
     The average is not debiased: a positive factor does not change a sign.
     Memory: one buffer per param.
+
+    Complex params: supported (the sign of a complex entry is its phase, g/|g|).
 
     Args:
         learning_rate: non-negative number, array or schedule.

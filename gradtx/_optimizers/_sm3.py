@@ -139,6 +139,8 @@ def sm3(
     See ``scale_by_sm3`` for ``mu_t``. ``momentum=None`` means no momentum
     (b1 = 0). Unlike optax, the learning rate may be a schedule.
 
+    Complex params: supported (accumulators of |g|^2).
+
     Example:
         >>> import gradtx
         >>> opt = gradtx.sm3(learning_rate=0.1)

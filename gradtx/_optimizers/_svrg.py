@@ -143,6 +143,8 @@ def svrg(learning_rate: ScalarOrSchedule, update_frequency: int) -> GradientTran
     Zhang, Theorem 1). Pass ``batch_grad_fn`` and ``full_grad_fn`` to
     ``update`` (see ``scale_by_svrg``).
 
+    Complex params: supported.
+
     Args:
         learning_rate: non-negative number, array or schedule.
         update_frequency: int >= 1, steps between snapshots.

@@ -124,6 +124,8 @@ def yogi(
 
         p_t = p_{t-1} - learning_rate * u_t,  u_t as in ``scale_by_yogi``
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Args:
         learning_rate: >= 0, or a schedule of the step count.
         b1, b2, eps: see ``scale_by_yogi``.

@@ -121,6 +121,8 @@ def acprop(
     Weight decay is added after the preconditioner and scaled by the learning
     rate, as in PyTorch's AdamW and optax.
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Args:
         learning_rate: a number >= 0 or a schedule of the 0-based count.
         b1: decay of the gradient mean, in [0, 1).

@@ -158,6 +158,8 @@ def cocob(
     step size: COCOB is invariant to a constant one, up to ``eps``), so a
     schedule re-weights the gradients over time.
 
+    Complex params: supported.
+
     Args:
         learning_rate: a number >= 0 or a schedule of the 0-based count; 1.0 by
             default.

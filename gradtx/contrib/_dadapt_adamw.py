@@ -73,6 +73,8 @@ def dadapt_adamw(
     of the params, at least float32 (optax: the lowest, so bfloat16 params give
     a bfloat16 ``d``).
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Args:
         learning_rate: multiplier of the learned step, a number >= 0 or a
             schedule of the 0-based count; 1.0 by default.

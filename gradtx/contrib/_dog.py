@@ -143,6 +143,8 @@ def dog(
     of the params, at least float32 (optax uses the lowest, so bfloat16 params
     would keep a bfloat16 distance).
 
+    Complex params: supported.
+
     Args:
         learning_rate: a number >= 0 or a schedule of the 0-based count; 1.0 by
             default.
@@ -248,6 +250,8 @@ def dowg(
 
     Norms are global and accumulated in the widest float dtype of the params
     (at least float32).
+
+    Complex params: supported.
 
     Args:
         learning_rate: a number >= 0 or a schedule of the 0-based count.

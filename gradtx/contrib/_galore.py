@@ -279,6 +279,9 @@ def galore(
     base optimizer never sees params). With a base optimizer that already
     includes a learning rate, pass ``learning_rate=1.0``.
 
+    Complex params: not supported; ``init`` raises TypeError (wrap the optimizer in
+    ``contrib.split_real_and_imaginary`` to optimize real and imaginary parts).
+
     Args:
         learning_rate: a number >= 0 or a schedule of the 0-based count.
         rank: int >= 1, the projection rank.

@@ -155,6 +155,9 @@ def madgrad(
     its learning rate is typically smaller than SGD's (the cube root makes the
     step scale like ``lr^(2/3)``).
 
+    Complex params: not supported; ``init`` raises TypeError (wrap the optimizer in
+    ``contrib.split_real_and_imaginary`` to optimize real and imaginary parts).
+
     Args:
         learning_rate: a number >= 0 or a schedule of the 0-based count.
         momentum: iterate-averaging weight in [0, 1).

@@ -75,6 +75,9 @@ def mechanize(
     Norms and inner products are global; the betting scalars are kept in the
     widest float dtype of the params, at least float32 (optax: the lowest).
 
+    Complex params: not supported; ``init`` raises TypeError (wrap the optimizer in
+    ``contrib.split_real_and_imaginary`` to optimize real and imaginary parts).
+
     Args:
         base_optimizer: the optimizer whose updates are rescaled (a
             GradientTransformation; its extra args are passed on).

@@ -159,6 +159,8 @@ def momo(
     agree. The scalars are kept in the widest float dtype of the
     params, at least float32 (optax: the lowest).
 
+    Complex params: supported.
+
     Args:
         learning_rate: the largest step, a number >= 0 or a schedule of the
             0-based count; large values (1.0) are fine.
@@ -257,6 +259,8 @@ def momo_adam(
         tau_k = min(alpha / c1, max(q * (fbar_k - c1 * lb - gamma_k) + <m_k, x_k>, 0) / n_k)
                 (tau_k = 0 when n_k <= 2.2e-16)
         x_{k+1} = (x_k - tau_k * m_k / D_k) / q
+
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
 
     Args:
         learning_rate: the largest step (before bias correction), a number >= 0

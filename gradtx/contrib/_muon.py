@@ -349,6 +349,9 @@ def muon(
     optax.contrib.muon is the same, except that by default it gives leaves of
     rank > 2 to AdamW; pass ``muon_weight_dimension_numbers`` to choose.
 
+    Complex params: not supported; ``init`` raises TypeError (wrap the optimizer in
+    ``contrib.split_real_and_imaginary`` to optimize real and imaginary parts).
+
     References:
         Jordan et al., Muon: An optimizer for hidden layers in neural networks,
         2024, https://kellerjordan.github.io/posts/muon/.

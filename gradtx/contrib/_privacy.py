@@ -156,6 +156,8 @@ def dpsgd(
 
     ``update`` takes per-example gradients (batch on axis 0 of every leaf).
 
+    Complex params: supported.
+
     Args:
         learning_rate: a number >= 0 or a schedule of the 0-based count.
         l2_norm_clip: >= 0, the largest per-example gradient norm.

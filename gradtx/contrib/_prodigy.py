@@ -90,6 +90,8 @@ def prodigy(
     PyTorch code and optax.contrib: ``(1 - b3)`` factors cancel in r/s, the
     learning rate carries Adam's bias correction, and eps is scaled by the new d.
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Args:
         learning_rate: multiplier of the learned step (a number >= 0 or a schedule
             of the 0-based count); 1.0 by default.

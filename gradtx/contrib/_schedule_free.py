@@ -330,6 +330,8 @@ def schedule_free_sgd(
     the ramp at its 0-based count, the averaging weights at the 1-based one, as
     in optax.contrib), then stays constant.
 
+    Complex params: supported.
+
     Args:
         learning_rate: the peak SGD learning rate, >= 0.
         warmup_steps: None, or the length of the linear warmup (an int >= 1;
@@ -382,6 +384,8 @@ def schedule_free_adamw(
     weight; the Adam first moment is dropped, so the base optimizer is
     ``scale_by_rms(b2, eps, eps_in_sqrt=False, bias_correction=True)``, one
     buffer instead of two).
+
+    Complex params: supported.
 
     Args:
         learning_rate: the peak learning rate, >= 0.

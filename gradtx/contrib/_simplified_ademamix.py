@@ -138,6 +138,8 @@ def simplified_ademamix(
     Because ``m`` sums about ``1 / (1 - b1)`` gradients, the learning rate is
     about ``1 - b1`` times Adam's (0.01 x for the default ``b1 = 0.99``).
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Args:
         learning_rate: a number >= 0 or a schedule of the 0-based count.
         b1: decay of the momentum sum, in [0, 1).

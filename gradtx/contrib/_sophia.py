@@ -300,6 +300,9 @@ def sophia(
         obj_fn = lambda p: loss(p, batch)
         updates, state = opt.update(grads, state, params, obj_fn=obj_fn)
 
+    Complex params: not supported; ``init`` raises TypeError (wrap the optimizer in
+    ``contrib.split_real_and_imaginary`` to optimize real and imaginary parts).
+
     Args: see ``scale_by_sophia``; plus ``learning_rate`` (>= 0 or a schedule;
     the largest per-coordinate step is ``learning_rate * clip_threshold``),
     ``weight_decay`` (>= 0, decoupled) and ``weight_decay_mask`` (a tree of

@@ -119,6 +119,9 @@ def bfgs(
     few thousand parameters): BFGS keeps all curvature pairs, so it usually needs
     fewer steps than L-BFGS, at ``O(n^2)`` memory.
 
+    Complex params: not supported; ``init`` raises TypeError (wrap the optimizer in
+    ``contrib.split_real_and_imaginary`` to optimize real and imaginary parts).
+
     Args:
       learning_rate: a fixed factor or schedule on the direction; None leaves the
         step length to the line search.

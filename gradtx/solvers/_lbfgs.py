@@ -179,6 +179,8 @@ def lbfgs(
     and gradient from the state with ``value_and_grad_from_state``, or run the
     whole solve in one compiled loop with ``gradtx.solvers.minimize``.
 
+    Complex params: supported.
+
     Args:
       learning_rate: a fixed factor or schedule on the direction; None (the
         default) leaves the step length to the line search.

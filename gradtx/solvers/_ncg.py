@@ -131,6 +131,8 @@ def ncg(
     Use it like ``lbfgs`` (``value=``, ``grad=``, ``value_fn=``) or with
     ``gradtx.solvers.minimize``.
 
+    Complex params: supported.
+
     Args:
       method: see ``scale_by_ncg``.
       restart_every: see ``scale_by_ncg``.

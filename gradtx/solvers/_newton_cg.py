@@ -151,6 +151,9 @@ def newton_cg(
     (the Newton step). ``update`` needs ``value=``, ``grad=`` and ``value_fn=``;
     or run it with ``gradtx.solvers.minimize(fun, params, newton_cg())``.
 
+    Complex params: not supported; ``init`` raises TypeError (wrap the optimizer in
+    ``contrib.split_real_and_imaginary`` to optimize real and imaginary parts).
+
     Args:
       damping: see ``scale_by_newton_cg``.
       cg_max_steps: see ``scale_by_newton_cg``.
