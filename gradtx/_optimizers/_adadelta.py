@@ -8,7 +8,12 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._validate import check_decay, check_nonnegative, checks_float_params
+from gradtx._core._validate import (
+    check_decay,
+    check_nonnegative,
+    checks_float_params,
+    validates_through_parts,
+)
 from gradtx.transforms._scaling import learning_rate_or_identity
 from gradtx.transforms._weight_decay import add_decayed_weights
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -72,6 +77,7 @@ def scale_by_adadelta(
 
 
 @checks_float_params
+@validates_through_parts
 def adadelta(
     learning_rate: ScalarOrSchedule | None = None,
     rho: float | jax.Array = 0.9,
@@ -93,9 +99,6 @@ def adadelta(
         >>> import gradtx
         >>> opt = gradtx.adadelta(learning_rate=1.0)
     """
-    check_decay("adadelta", "rho", rho)
-    check_nonnegative("adadelta", "eps", eps)
-    check_nonnegative("adadelta", "weight_decay", weight_decay, schedule=True)
     return chain(
         add_decayed_weights(weight_decay, mask=weight_decay_mask),
         scale_by_adadelta(rho, eps),

@@ -13,6 +13,7 @@ from gradtx._core._validate import (
     check_dtype,
     check_learning_rate,
     checks_float_params,
+    validates_through_parts,
 )
 from gradtx.transforms._momentum import ema
 from gradtx.transforms._scaling import scale_by_learning_rate
@@ -48,6 +49,7 @@ def scale_by_sign() -> GradientTransformation:
 
 
 @checks_float_params
+@validates_through_parts
 def sign_sgd(learning_rate: ScalarOrSchedule) -> GradientTransformation:
     """signSGD: step by ``-learning_rate`` times the sign of the gradient.
 
@@ -77,7 +79,6 @@ def sign_sgd(learning_rate: ScalarOrSchedule) -> GradientTransformation:
         >>> gradtx.apply_updates(params, updates)
         Array([ 1.9, -0.4], dtype=float32)
     """
-    check_learning_rate("sign_sgd", learning_rate)
     return chain(scale_by_sign(), scale_by_learning_rate(learning_rate))
 
 

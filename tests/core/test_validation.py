@@ -214,6 +214,8 @@ OUTER = [
     (gx.ademamix, dict(alpha=-1.0), "alpha"),
     (gx.adagrad, dict(eps=-1.0), "eps"),
     (gx.optimistic_gradient_descent, dict(alpha="x"), "alpha"),
+    (gx.adadelta, dict(rho=1.5), "rho"),
+    (gx.lamb, dict(eps_root=-1.0), "eps_root"),
 ]
 
 
