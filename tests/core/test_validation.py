@@ -223,6 +223,8 @@ OUTER = [
 def test_errors_name_the_outer_optimizer(factory, kwargs, arg):
     with pytest.raises((TypeError, ValueError), match=rf"^gradtx\.{factory.__name__}\({arg}="):
         factory(0.1, **kwargs)
+    if factory is gx.adadelta:  # None documented (optax's Optional learning rate)
+        return
     with pytest.raises(TypeError, match=rf"^gradtx\.{factory.__name__}\(learning_rate=None\)"):
         factory(None)
 
