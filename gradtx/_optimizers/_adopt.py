@@ -18,7 +18,7 @@ from gradtx._core._numerics import (
     safe_increment,
     zero_count,
 )
-from gradtx._core._validate import checks_float_params, validates_through_parts
+from gradtx._core._validate import checks_float_params, reported_as, validates_through_parts
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -47,7 +47,7 @@ def _check_adopt_args(fn, b1, b2, eps, mu_dtype, clip_value_fn):
     check_adam_args(fn, b1, b2, eps, mu_dtype=mu_dtype)
     if not callable(clip_value_fn):
         raise TypeError(
-            f"gradtx.{fn}(clip_value_fn={clip_value_fn!r}): clip_value_fn must be a "
+            f"gradtx.{reported_as(fn)}(clip_value_fn={clip_value_fn!r}): clip_value_fn must be a "
             "function of the step count (for example lambda t: t**0.25); got "
             f"{type(clip_value_fn).__name__}. Use use_clipping=False to turn clipping off."
         )

@@ -15,6 +15,7 @@ from gradtx._core._validate import (
     check_positive,
     check_range,
     checks_float_params,
+    reported_as,
     validates_through_parts,
 )
 from gradtx.transforms._scaling import scale_by_learning_rate
@@ -90,7 +91,7 @@ def scale_by_lion(
     check_positive(fn, "smooth_beta", smooth_beta)
     if mode not in _LION_MODES:
         raise ValueError(
-            f"gradtx.{fn}(mode={mode!r}): mode must be one of {_LION_MODES}; got {mode!r}."
+            f"gradtx.{reported_as(fn)}(mode={mode!r}): mode must be one of {_LION_MODES}; got {mode!r}."
         )
     mu_dtype = canonicalize_dtype(mu_dtype)
 

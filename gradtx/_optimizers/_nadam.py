@@ -19,6 +19,7 @@ from gradtx._core._validate import (
     check_dtype,
     check_nonnegative,
     checks_float_params,
+    reported_as,
     validates_through_parts,
 )
 from gradtx._optimizers._adam import adamw, scale_by_adam
@@ -77,7 +78,7 @@ def _nadam_direction(fn, b1, b2, eps, eps_root, mu_dtype, nesterov, nu_dtype, mo
     check_nonnegative(fn, "momentum_decay", momentum_decay)
     if not nesterov:
         raise ValueError(
-            f"gradtx.{fn}(nesterov=False, momentum_decay={momentum_decay!r}): the momentum "
+            f"gradtx.{reported_as(fn)}(nesterov=False, momentum_decay={momentum_decay!r}): the momentum "
             "schedule is part of the Nesterov form; use nesterov=True, or "
             "momentum_decay=None for Adam."
         )

@@ -17,6 +17,7 @@ from gradtx._core._validate import (
     check_nonnegative,
     check_range,
     checks_float_params,
+    reported_as,
     validates_through_parts,
 )
 from gradtx._optimizers._adam import ScaleByAdamState
@@ -29,7 +30,7 @@ from gradtx.tree_utils._tree_math import abs_sq, zip_map
 def _check_bool(fn: str, name: str, value) -> None:
     if not isinstance(value, bool):
         raise TypeError(
-            f"gradtx.{fn}({name}={value!r}): {name} must be a bool; got {type(value).__name__}."
+            f"gradtx.{reported_as(fn)}({name}={value!r}): {name} must be a bool; got {type(value).__name__}."
         )
 
 
