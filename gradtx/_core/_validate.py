@@ -93,7 +93,13 @@ def _is_real_dtype(dtype: Any) -> bool:
 
 
 def check_scalar(
-    fn: str, name: str, value: Any, *, schedule: bool = False, none: bool = False
+    fn: str,
+    name: str,
+    value: Any,
+    *,
+    schedule: bool = False,
+    none: bool = False,
+    array: bool = False,
 ) -> None:
     """Raise TypeError unless ``value`` is a real scalar hyperparameter.
 
@@ -103,7 +109,8 @@ def check_scalar(
     count), None when ``none`` (the argument documents what None means).
     Rejected: str, bytes, bool (``True`` is never a meant learning rate or
     decay), complex numbers, lists, tuples, dicts and arrays with more than one
-    element.
+    element (unless ``array``: the few arguments documented as elementwise, such
+    as ``coordinate_descent``'s per-coordinate steps).
     """
     if value is None:
         if none:
@@ -117,7 +124,7 @@ def check_scalar(
         return
     elif isinstance(value, np.ndarray | np.generic | jax.Array):
         real = _is_real_dtype(value.dtype)
-        if real and np.ndim(value) == 0:
+        if real and (np.ndim(value) == 0 or array):
             return
         got = _type_name(value)
         if real and np.ndim(value) > 0:
@@ -157,6 +164,7 @@ def check_range(
     high_open: bool = False,
     schedule: bool = False,
     none: bool = False,
+    array: bool = False,
 ) -> None:
     """Raise TypeError unless ``check_scalar`` accepts ``value``, then ValueError if a
     concrete ``value`` lies outside the given interval.
@@ -164,7 +172,7 @@ def check_range(
     ``fn`` is the public function name without the package (``"adam"``);
     ``schedule`` and ``none`` say whether a callable or None is a valid value.
     """
-    check_scalar(fn, name, value, schedule=schedule, none=none)
+    check_scalar(fn, name, value, schedule=schedule, none=none, array=array)
     arr = concrete_values(value)
     if arr is None:
         return
@@ -202,7 +210,13 @@ def check_decay(
 
 
 def check_learning_rate(
-    fn: str, value: Any, *, none: bool = False, schedule: bool = True, name: str = "learning_rate"
+    fn: str,
+    value: Any,
+    *,
+    none: bool = False,
+    schedule: bool = True,
+    array: bool = False,
+    name: str = "learning_rate",
 ) -> None:
     """A learning rate is a schedule or a finite non-negative number.
 
@@ -212,7 +226,7 @@ def check_learning_rate(
     ``schedule=False`` for the few whose learning rate is an initial value only
     (``rprop``'s first step size, schedule-free's peak rate).
     """
-    check_range(fn, name, value, 0.0, schedule=schedule, none=none)
+    check_range(fn, name, value, 0.0, schedule=schedule, none=none, array=array)
     arr = concrete_values(value)
     if arr is not None and not np.all(np.isfinite(arr)):
         raise ValueError(

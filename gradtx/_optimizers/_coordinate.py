@@ -125,7 +125,7 @@ def coordinate_descent(
     )
     leaves = [learning_rate] if callable(learning_rate) else jax.tree.leaves(learning_rate)
     for leaf in leaves or [learning_rate]:  # None (no leaves) is checked, and rejected
-        check_learning_rate(fn, leaf)
+        check_learning_rate(fn, leaf, array=True)  # per-coordinate steps are documented
     if rule not in RULES:
         raise ValueError(f"gradtx.{fn}(rule={rule!r}): rule must be one of {RULES}.")
     if block_size is not None:
