@@ -1,17 +1,23 @@
 """Construction-time validation of hyperparameters, with messages that say how to fix them.
 
-Only concrete values are checked: Python numbers, NumPy values and concrete JAX
-arrays. Tracers and schedules (callables) are accepted as they are, so that jit,
-vmap and ``inject_hyperparams`` keep working."""
+Types first (``check_scalar``): a real hyperparameter is a Python int or float, a
+NumPy scalar or 0-d array, or a JAX array (0-d when concrete; tracers pass, so that
+jit, vmap and ``inject_hyperparams`` keep working); a schedule (a callable) only
+where the argument documents one; None only where the argument documents what None
+means. Strings, bytes, bools, complex numbers, lists, tuples, dicts and non-scalar
+arrays raise TypeError. Then ranges (``check_range``), on concrete values only.
+Params dtypes are checked at ``init`` by ``check_float_params``."""
 
 from __future__ import annotations
 
 import contextvars
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 # The public factory whose construction is under way: a building block that checks
@@ -36,13 +42,12 @@ def validates_through_parts(factory: Callable) -> Callable:
     same arguments a second time. Use it only where the factory passes its
     arguments on under the same names.
     """
-    name = factory.__name__
 
     @functools.wraps(factory)
     def wrapper(*args, **kwargs):
         if _REPORTED_AS.get() is not None:
             return factory(*args, **kwargs)
-        token = _REPORTED_AS.set(name)
+        token = _REPORTED_AS.set(public_name(factory))
         try:
             return factory(*args, **kwargs)
         finally:
@@ -64,6 +69,83 @@ def concrete_values(value: Any) -> np.ndarray | None:
     return arr
 
 
+def _type_name(value: Any) -> str:
+    if isinstance(value, np.ndarray | np.generic | jax.Array):
+        arr_dtype = value.dtype
+        shape = tuple(value.shape)
+        return f"{arr_dtype} scalar" if shape == () else f"{arr_dtype} array of shape {shape}"
+    return type(value).__name__
+
+
+def _shown(value: Any) -> str:
+    """The value as an error message's head shows it: ``adam(learning_rate='0.1')``."""
+    if callable(value) and not isinstance(value, np.ndarray | jax.Array):
+        return "..."
+    if isinstance(value, np.ndarray | np.generic | jax.Array) and np.ndim(value) > 0:
+        return f"<{_type_name(value)}>"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _is_real_dtype(dtype: Any) -> bool:
+    """Integer or real floating (bfloat16 and the other ml_dtypes floats included)."""
+    return bool(jnp.issubdtype(dtype, jnp.integer) or jnp.issubdtype(dtype, jnp.floating))
+
+
+def check_scalar(
+    fn: str,
+    name: str,
+    value: Any,
+    *,
+    schedule: bool = False,
+    none: bool = False,
+    array: bool = False,
+) -> None:
+    """Raise TypeError unless ``value`` is a real scalar hyperparameter.
+
+    Accepted: Python int and float, NumPy integer/float scalars and 0-d arrays,
+    JAX arrays of those dtypes (0-d when concrete; tracers of any shape pass),
+    a callable when ``schedule`` (the argument takes a schedule of the step
+    count), None when ``none`` (the argument documents what None means).
+    Rejected: str, bytes, bool (``True`` is never a meant learning rate or
+    decay), complex numbers, lists, tuples, dicts and arrays with more than one
+    element (unless ``array``: the few arguments documented as elementwise, such
+    as ``coordinate_descent``'s per-coordinate steps).
+    """
+    if value is None:
+        if none:
+            return
+        got = "None"
+    elif isinstance(value, jax.core.Tracer):
+        return
+    elif isinstance(value, bool | np.bool_):
+        got = f"bool {value!r}"
+    elif isinstance(value, int | float) and not isinstance(value, complex):
+        return
+    elif isinstance(value, np.ndarray | np.generic | jax.Array):
+        real = _is_real_dtype(value.dtype)
+        if real and (np.ndim(value) == 0 or array):
+            return
+        got = _type_name(value)
+        if real and np.ndim(value) > 0:
+            got += " (a hyperparameter here is one number; vmap over it for several)"
+    elif callable(value):
+        if schedule:
+            return
+        got = f"function {getattr(value, '__name__', type(value).__name__)}"
+    elif isinstance(value, str | bytes):
+        got = f"{type(value).__name__} {value!r}"
+    else:
+        text = repr(value)
+        got = f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+    wanted = "a float, a scalar array or a schedule" if schedule else "a float or a scalar array"
+    if none:
+        wanted += " (or None)"
+    raise TypeError(
+        f"gradtx.{reported_as(fn)}({name}={_shown(value)}): {name} must be {wanted}; got {got}."
+    )
+
+
 def format_value(value: Any) -> str:
     if isinstance(value, float | int):
         return repr(value)
@@ -80,11 +162,17 @@ def check_range(
     *,
     low_open: bool = False,
     high_open: bool = False,
+    schedule: bool = False,
+    none: bool = False,
+    array: bool = False,
 ) -> None:
-    """Raise ValueError if a concrete ``value`` lies outside the given interval.
+    """Raise TypeError unless ``check_scalar`` accepts ``value``, then ValueError if a
+    concrete ``value`` lies outside the given interval.
 
-    ``fn`` is the public function name without the package (``"adam"``).
+    ``fn`` is the public function name without the package (``"adam"``);
+    ``schedule`` and ``none`` say whether a callable or None is a valid value.
     """
+    check_scalar(fn, name, value, schedule=schedule, none=none, array=array)
     arr = concrete_values(value)
     if arr is None:
         return
@@ -102,26 +190,47 @@ def check_range(
     )
 
 
-def check_nonnegative(fn: str, name: str, value: Any) -> None:
-    check_range(fn, name, value, 0.0)
+def check_nonnegative(
+    fn: str, name: str, value: Any, *, schedule: bool = False, none: bool = False
+) -> None:
+    check_range(fn, name, value, 0.0, schedule=schedule, none=none)
 
 
-def check_positive(fn: str, name: str, value: Any) -> None:
-    check_range(fn, name, value, 0.0, low_open=True)
+def check_positive(
+    fn: str, name: str, value: Any, *, schedule: bool = False, none: bool = False
+) -> None:
+    check_range(fn, name, value, 0.0, low_open=True, schedule=schedule, none=none)
 
 
-def check_decay(fn: str, name: str, value: Any) -> None:
+def check_decay(
+    fn: str, name: str, value: Any, *, schedule: bool = False, none: bool = False
+) -> None:
     """Decay rates (b1, b2, momentum, ...) live in [0, 1)."""
-    check_range(fn, name, value, 0.0, 1.0, high_open=True)
+    check_range(fn, name, value, 0.0, 1.0, high_open=True, schedule=schedule, none=none)
 
 
-def check_learning_rate(fn: str, value: Any) -> None:
-    """A learning rate is a schedule or a finite non-negative number."""
-    check_range(fn, "learning_rate", value, 0.0)
+def check_learning_rate(
+    fn: str,
+    value: Any,
+    *,
+    none: bool = False,
+    schedule: bool = True,
+    array: bool = False,
+    name: str = "learning_rate",
+) -> None:
+    """A learning rate is a schedule or a finite non-negative number.
+
+    None is accepted only with ``none=True``, for the few factories that document
+    what a missing learning rate means (optax's ``Optional`` learning rates:
+    ``scale_by_learning_rate``, ``adadelta``, ``adafactor``, ``lbfgs``, ...);
+    ``schedule=False`` for the few whose learning rate is an initial value only
+    (``rprop``'s first step size, schedule-free's peak rate).
+    """
+    check_range(fn, name, value, 0.0, schedule=schedule, none=none, array=array)
     arr = concrete_values(value)
     if arr is not None and not np.all(np.isfinite(arr)):
         raise ValueError(
-            f"gradtx.{reported_as(fn)}(learning_rate={format_value(value)}): learning_rate must be finite; "
+            f"gradtx.{reported_as(fn)}({name}={format_value(value)}): {name} must be finite; "
             f"got {format_value(value)}."
         )
 
@@ -183,3 +292,102 @@ def require_param_values(fn: str, params: Any, why: str) -> None:
                 "shardings without materialising it, use jax.eval_shape(tx.init, params) "
                 "or gradtx.tree_utils.state_shardings(tx, params)."
             )
+
+
+def check_scalars(fn: str, *, none: tuple[str, ...] = (), **values: Any) -> None:
+    """``check_scalar`` on each keyword (real scalars, no schedules); names in ``none``
+    may also be None."""
+    for name, value in values.items():
+        check_scalar(fn, name, value, none=name in none)
+
+
+def check_axes(fn: str, name: str, value: Any) -> None:
+    """An axis argument: an int or a non-empty sequence of ints (bools are not axes)."""
+    items = value if isinstance(value, list | tuple) and value else [value]
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, int | np.integer):
+            raise TypeError(
+                f"gradtx.{reported_as(fn)}({name}={_shown(value)}): {name} must be an int or a "
+                f"sequence of ints; got {_type_name(value)} {_shown(value)}."
+            )
+
+
+def public_name(factory: Callable) -> str:
+    """The name error messages give a public factory: ``adam``, ``contrib.dog``, ``solvers.bfgs``.
+
+    The top-level name when ``gradtx`` re-exports the factory there, else the
+    namespace that does. Looked up when first needed (at a call, once gradtx is
+    imported), not at decoration time.
+    """
+    import sys
+
+    target = inspect.unwrap(factory)
+    root = sys.modules.get("gradtx")
+    for ns in ("", "contrib.", "solvers.", "proximal.", "curvature.", "experimental.aggregating."):
+        mod = sys.modules.get(f"gradtx.{ns}".rstrip(".")) if ns else root
+        obj = getattr(mod, factory.__name__, None) if mod is not None else None
+        if obj is not None and inspect.unwrap(obj) is target:
+            return ns + factory.__name__
+    return factory.__name__
+
+
+def check_float_params(fn: str, params: Any, *, complex_params: bool = True) -> None:
+    """Raise TypeError at ``init`` when a param leaf is not floating point.
+
+    Integer and boolean params cannot take a fractional step: the update would be
+    truncated back to the param's dtype (or fail later inside ``update``). Complex
+    leaves pass when ``complex_params``; where they are not supported they raise
+    here rather than misbehave. ``fn`` is used as given (capture it with
+    ``reported_as`` at construction: ``init`` runs after the factory returned).
+    """
+    for path, x in jax.tree_util.tree_flatten_with_path(params)[0]:
+        dtype = x.dtype if hasattr(x, "dtype") else np.result_type(x)
+        if jnp.issubdtype(dtype, jnp.floating):
+            continue
+        where = jax.tree_util.keystr(path) or "<root>"
+        if jnp.issubdtype(dtype, jnp.complexfloating):
+            if complex_params:
+                continue
+            raise TypeError(
+                f"gradtx.{fn}: init does not support complex params; got {dtype} at {where}. "
+                "Optimize the real and imaginary parts as separate real params with "
+                f"gradtx.contrib.split_real_and_imaginary(gradtx.{fn}(...))."
+            )
+        kind = "floating-point (or complex)" if complex_params else "real floating-point"
+        raise TypeError(
+            f"gradtx.{fn}: init needs {kind} params; got {dtype} at {where}. Cast the params "
+            "(jax.tree.map(lambda p: p.astype(jnp.float32), params)), or keep integer leaves out "
+            "of the optimizer (gradtx.partition({'train': opt, 'frozen': gradtx.set_to_zero()}, "
+            "labels))."
+        )
+
+
+def checks_float_params(
+    factory: Callable | None = None, *, complex_params: bool = True
+) -> Callable:
+    """Mark a factory whose ``init`` needs floating-point params (``check_float_params``).
+
+    The returned transformation's ``init`` checks the params' dtypes first, under
+    the factory's public name, then builds the state as before. Used bare
+    (``@checks_float_params``) complex params pass; with
+    ``@checks_float_params(complex_params=False)`` they raise at ``init`` too.
+    Stateless combinators (``chain``, ``masked``, ``partition``, ``set_to_zero``)
+    are not marked, so integer leaves routed around an optimizer still work.
+    """
+
+    def decorate(factory: Callable) -> Callable:
+        @functools.wraps(factory)
+        def wrapper(*args, **kwargs):
+            name = public_name(factory)
+            tx = factory(*args, **kwargs)
+            inner_init = tx.init
+
+            def init(params):
+                check_float_params(name, params, complex_params=complex_params)
+                return inner_init(params)
+
+            return tx._replace(init=init)
+
+        return wrapper
+
+    return decorate if factory is None else decorate(factory)

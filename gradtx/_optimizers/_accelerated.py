@@ -17,6 +17,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_range,
+    checks_float_params,
     require_param_values,
     require_params,
 )
@@ -196,6 +197,7 @@ def _is_positive(x) -> bool:
     return not (isinstance(x, int | float) and x == 0)
 
 
+@checks_float_params
 def accelerated_gradient(
     learning_rate: float | jax.Array | Callable = 1.0,
     *,
@@ -233,6 +235,8 @@ def accelerated_gradient(
     + |x_{k+1} - y_k|^2 / (2 s)``, for unknown L; it never grows again.
     Backtracking and function restart need ``value_fn`` (params -> loss) as an
     extra argument of ``update``; ``value=f(y_k)`` saves one call.
+
+    Complex params: supported.
 
     Args:
         learning_rate: the step s > 0 (1 / L), a number, array or schedule;
@@ -283,6 +287,7 @@ def accelerated_gradient(
     )
 
 
+@checks_float_params
 def fista(
     learning_rate: float | jax.Array | Callable = 1.0,
     prox: Callable | None = None,
@@ -324,6 +329,8 @@ def fista(
     / s`` (zero exactly at a minimiser of f + h) is at most ``tol``, and its
     ``params`` are the extrapolated point; read the main iterate with
     ``accelerated_gradient_params(sol.state)``.
+
+    Complex params: supported.
 
     Args:
         learning_rate: the step s > 0 (1 / L of f), a number, array or
@@ -391,6 +398,7 @@ def fista(
     )
 
 
+@checks_float_params
 def proximal_gradient(
     learning_rate: float | jax.Array | Callable = 1.0,
     prox: Callable | None = None,
@@ -407,6 +415,8 @@ def proximal_gradient(
 
     Update rule (s the step):
         x_{k+1} = prox(x_k - s * grad f(x_k), prox_hyperparams, s);  updates = x_{k+1} - x_k
+
+    Complex params: supported.
 
     Args:
         learning_rate: the step s > 0 (1 / L of f), number, array or schedule;

@@ -12,7 +12,7 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
 from gradtx._core._numerics import debiased_first_moment, safe_increment, zero_count
-from gradtx._core._validate import validates_through_parts
+from gradtx._core._validate import checks_float_params, validates_through_parts
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -31,6 +31,7 @@ class ScaleByBeliefState(NamedTuple):
     nu: object
 
 
+@checks_float_params
 def scale_by_belief(
     b1: float | jax.Array = 0.9,
     b2: float | jax.Array = 0.999,
@@ -112,6 +113,7 @@ def scale_by_belief(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 @validates_through_parts
 def adabelief(
     learning_rate: ScalarOrSchedule,
@@ -129,6 +131,8 @@ def adabelief(
     See ``scale_by_belief`` for the moments. With the defaults this is the
     authors' PyTorch AdaBelief (eps=1e-16 both added to ``nu`` and outside the
     root) without weight decay or rectification.
+
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
 
     Args:
         learning_rate: >= 0, or a schedule of the step count.

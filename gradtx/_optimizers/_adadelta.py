@@ -8,7 +8,12 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._validate import check_decay, check_nonnegative
+from gradtx._core._validate import (
+    check_decay,
+    check_nonnegative,
+    checks_float_params,
+    validates_through_parts,
+)
 from gradtx.transforms._scaling import learning_rate_or_identity
 from gradtx.transforms._weight_decay import add_decayed_weights
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -24,6 +29,7 @@ class ScaleByAdaDeltaState(NamedTuple):
     e_x: object
 
 
+@checks_float_params
 def scale_by_adadelta(
     rho: float | jax.Array = 0.9, eps: float | jax.Array = 1e-6
 ) -> GradientTransformation:
@@ -70,6 +76,8 @@ def scale_by_adadelta(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
+@validates_through_parts
 def adadelta(
     learning_rate: ScalarOrSchedule | None = None,
     rho: float | jax.Array = 0.9,
@@ -85,13 +93,12 @@ def adadelta(
     sign flip, which makes the step ascend; gradtx always descends.)
     torch.optim.Adadelta(lr=1.0, rho=0.9, eps=1e-6) is ``adadelta(1.0, 0.9, 1e-6)``.
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Example:
         >>> import gradtx
         >>> opt = gradtx.adadelta(learning_rate=1.0)
     """
-    check_decay("adadelta", "rho", rho)
-    check_nonnegative("adadelta", "eps", eps)
-    check_nonnegative("adadelta", "weight_decay", weight_decay)
     return chain(
         add_decayed_weights(weight_decay, mask=weight_decay_mask),
         scale_by_adadelta(rho, eps),

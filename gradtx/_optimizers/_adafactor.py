@@ -18,6 +18,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_positive,
+    checks_float_params,
 )
 from gradtx.transforms._layerwise import clip_by_block_rms, scale_by_param_block_rms
 from gradtx.transforms._momentum import EmaState, ema
@@ -71,6 +72,7 @@ class FactoredState(NamedTuple):
     v: Any
 
 
+@checks_float_params
 def scale_by_factored_rms(
     factored: bool = True,
     decay_rate: float | jax.Array = 0.8,
@@ -211,6 +213,7 @@ def _adafactor_momentum(momentum, dtype) -> GradientTransformation:
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def adafactor(
     learning_rate: ScalarOrSchedule | None = None,
     min_dim_size_to_factor: int = 128,
@@ -242,6 +245,8 @@ def adafactor(
     pass-throughs when disabled; the state is a 7-tuple whose structure does
     not depend on ``clipping_threshold``, ``multiply_by_parameter_scale``,
     ``momentum`` or ``weight_decay_rate`` being set.
+
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
 
     Args:
         learning_rate: a non-negative number, array or schedule; None means
@@ -275,17 +280,17 @@ def adafactor(
     """
     fn = "adafactor"
     if learning_rate is not None:
-        check_learning_rate(fn, learning_rate)
+        check_learning_rate(fn, learning_rate, none=True)
     check_int(fn, "min_dim_size_to_factor", min_dim_size_to_factor, 0)
     check_nonnegative(fn, "decay_rate", decay_rate)
     check_nonnegative(fn, "decay_offset", decay_offset)
     if clipping_threshold is not None:
-        check_positive(fn, "clipping_threshold", clipping_threshold)
+        check_positive(fn, "clipping_threshold", clipping_threshold, none=True)
     if momentum is not None:
-        check_decay(fn, "momentum", momentum)
+        check_decay(fn, "momentum", momentum, none=True)
     check_dtype(fn, "dtype_momentum", dtype_momentum)
     if weight_decay_rate is not None:
-        check_nonnegative(fn, "weight_decay_rate", weight_decay_rate)
+        check_nonnegative(fn, "weight_decay_rate", weight_decay_rate, none=True, schedule=True)
     check_nonnegative(fn, "eps", eps)
     dtype_momentum = canonicalize_dtype(dtype_momentum)
     return chain(

@@ -9,7 +9,12 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule
 from gradtx._core._numerics import default_float_dtype, safe_increment, zero_count
-from gradtx._core._validate import check_learning_rate, check_nonnegative
+from gradtx._core._validate import (
+    check_learning_rate,
+    check_nonnegative,
+    checks_float_params,
+    validates_through_parts,
+)
 from gradtx._optimizers._weight_decay import (
     as_scalar,
     with_weight_decay,
@@ -25,6 +30,7 @@ class ScaleByRssState(NamedTuple):
     nu: object
 
 
+@checks_float_params
 def scale_by_rss(
     initial_accumulator_value: float | jax.Array = 0.1,
     eps: float | jax.Array = 1e-7,
@@ -80,6 +86,8 @@ def scale_by_rss(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
+@validates_through_parts
 def adagrad(
     learning_rate: ScalarOrSchedule,
     initial_accumulator_value: float | jax.Array = 0.1,
@@ -100,6 +108,8 @@ def adagrad(
     lr_decay=lr_decay, weight_decay=weight_decay)``; mind torch's defaults
     (initial_accumulator_value=0, eps=1e-10).
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Args:
         learning_rate: non-negative number, array or schedule.
         initial_accumulator_value: starting value of ``nu``, >= 0.
@@ -117,10 +127,8 @@ def adagrad(
         >>> opt = gradtx.adagrad(learning_rate=0.1)
     """
     check_learning_rate("adagrad", learning_rate)
-    check_nonnegative("adagrad", "initial_accumulator_value", initial_accumulator_value)
-    check_nonnegative("adagrad", "eps", eps)
-    check_nonnegative("adagrad", "lr_decay", lr_decay)
-    check_nonnegative("adagrad", "weight_decay", weight_decay)
+    check_nonnegative("adagrad", "lr_decay", lr_decay, none=True)
+    check_nonnegative("adagrad", "weight_decay", weight_decay, none=True, schedule=True)
     rss = scale_by_rss(initial_accumulator_value, eps, eps_in_sqrt=eps_in_sqrt)
     if lr_decay is not None:
         learning_rate = _decayed_learning_rate(learning_rate, lr_decay)

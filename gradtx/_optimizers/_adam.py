@@ -18,6 +18,7 @@ from gradtx._core._validate import (
     check_decay,
     check_dtype,
     check_nonnegative,
+    checks_float_params,
     validates_through_parts,
 )
 from gradtx._optimizers._weight_decay import check_weight_decay, with_weight_decay
@@ -45,6 +46,7 @@ class ScaleByAdamState(NamedTuple):
     nu: object
 
 
+@checks_float_params
 def scale_by_adam(
     b1: float | jax.Array = 0.9,
     b2: float | jax.Array = 0.999,
@@ -118,6 +120,7 @@ def scale_by_adam(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 @validates_through_parts
 def adam(
     learning_rate: ScalarOrSchedule,
@@ -138,6 +141,8 @@ def adam(
 
     See ``scale_by_adam`` for the moments. Equals torch.optim.Adam with the
     same betas, eps, ``weight_decay`` and ``decoupled_weight_decay``.
+
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
 
     Args:
         weight_decay: None (the default) adds no decay term; else >= 0 (0 included,
@@ -167,6 +172,7 @@ def adam(
     )
 
 
+@checks_float_params
 @validates_through_parts
 def adamw(
     learning_rate: ScalarOrSchedule,
@@ -188,10 +194,12 @@ def adamw(
 
     The decay is multiplied by the learning rate, as in torch.optim.AdamW.
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     References:
         Loshchilov and Hutter, Decoupled Weight Decay Regularization, ICLR 2019.
     """
-    check_nonnegative("adamw", "weight_decay", weight_decay)
+    check_nonnegative("adamw", "weight_decay", weight_decay, schedule=True)
     return chain(
         scale_by_adam(b1, b2, eps, eps_root, mu_dtype, nesterov=nesterov, nu_dtype=nu_dtype),
         add_decayed_weights(weight_decay, mask),

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_nonnegative, validates_through_parts
+from gradtx._core._validate import check_nonnegative, checks_float_params, validates_through_parts
 from gradtx._optimizers._adam import check_adam_args
 from gradtx._optimizers._weight_decay import with_weight_decay
 from gradtx.transforms._scaling import scale_by_learning_rate
@@ -27,6 +27,7 @@ class ScaleByAdamaxState(NamedTuple):
     nu: object
 
 
+@checks_float_params
 def scale_by_adamax(
     b1: float | jax.Array = 0.9, b2: float | jax.Array = 0.999, eps: float | jax.Array = 1e-8
 ) -> GradientTransformation:
@@ -71,6 +72,7 @@ def scale_by_adamax(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 @validates_through_parts
 def adamax(
     learning_rate: ScalarOrSchedule,
@@ -86,17 +88,20 @@ def adamax(
     ``adamax(lr, b1, b2, eps, weight_decay=weight_decay)``: both put eps inside
     the max.
 
+    Complex params: supported.
+
     Args:
         weight_decay: None (the default) adds no decay term; else >= 0 (0 included,
             which keeps the term in the chain whatever the number's type);
             L2 regularisation added to the gradient first.
     """
-    check_nonnegative("adamax", "weight_decay", weight_decay)
+    check_nonnegative("adamax", "weight_decay", weight_decay, none=True, schedule=True)
     return with_weight_decay(
         scale_by_adamax(b1, b2, eps), learning_rate, weight_decay, decoupled=False
     )
 
 
+@checks_float_params
 @validates_through_parts
 def adamaxw(
     learning_rate: ScalarOrSchedule,
@@ -106,8 +111,11 @@ def adamaxw(
     weight_decay: ScalarOrSchedule = 1e-4,
     mask=None,
 ) -> GradientTransformation:
-    """Adamax with decoupled weight decay, as ``adamw`` is to ``adam``."""
-    check_nonnegative("adamaxw", "weight_decay", weight_decay)
+    """Adamax with decoupled weight decay, as ``adamw`` is to ``adam``.
+
+    Complex params: supported.
+    """
+    check_nonnegative("adamaxw", "weight_decay", weight_decay, schedule=True)
     return chain(
         scale_by_adamax(b1, b2, eps),
         add_decayed_weights(weight_decay, mask),

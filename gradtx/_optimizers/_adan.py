@@ -12,7 +12,11 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative
+from gradtx._core._validate import (
+    check_decay,
+    checks_float_params,
+    validates_through_parts,
+)
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
@@ -43,6 +47,7 @@ def _check_adan_args(fn, b1, b2, b3, eps, eps_root):
     check_decay(fn, "b3", b3)
 
 
+@checks_float_params
 def scale_by_adan(
     b1: float | jax.Array = 0.98,
     b2: float | jax.Array = 0.92,
@@ -137,6 +142,8 @@ def scale_by_adan(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
+@validates_through_parts
 def adan(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.98,
@@ -156,6 +163,8 @@ def adan(
     ``1 + learning_rate * weight_decay`` instead. Note the optimizer's
     ``eps_root`` default (1e-8) differs from the building block's (0), as in optax.
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Args:
         learning_rate: >= 0, or a schedule of the step count.
         b1, b2, b3, eps, eps_root: see ``scale_by_adan``.
@@ -171,9 +180,6 @@ def adan(
         >>> import gradtx
         >>> opt = gradtx.adan(learning_rate=1e-3, weight_decay=0.02)
     """
-    _check_adan_args("adan", b1, b2, b3, eps, eps_root)
-    check_learning_rate("adan", learning_rate)
-    check_nonnegative("adan", "weight_decay", weight_decay)
     return chain(
         scale_by_adan(b1, b2, b3, eps, eps_root),
         add_decayed_weights(weight_decay, mask),

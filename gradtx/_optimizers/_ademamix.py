@@ -12,7 +12,12 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
 from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
-from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative
+from gradtx._core._validate import (
+    check_decay,
+    check_nonnegative,
+    checks_float_params,
+    validates_through_parts,
+)
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
@@ -39,10 +44,11 @@ class ScaleByAdemamixState(NamedTuple):
 
 def _check_ademamix_args(fn, b1, b2, b3, alpha, eps, eps_root, mu_dtype):
     check_adam_args(fn, b1, b2, eps, eps_root, mu_dtype)
-    check_decay(fn, "b3", b3)
-    check_nonnegative(fn, "alpha", alpha)
+    check_decay(fn, "b3", b3, schedule=True)
+    check_nonnegative(fn, "alpha", alpha, schedule=True)
 
 
+@checks_float_params
 def scale_by_ademamix(
     b1: float | jax.Array = 0.9,
     b2: float | jax.Array = 0.999,
@@ -136,6 +142,8 @@ def scale_by_ademamix(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
+@validates_through_parts
 def ademamix(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,
@@ -156,6 +164,8 @@ def ademamix(
     signature. The paper pairs it with a warm-up of ``alpha`` (linear) and of
     ``b3`` over ``T_{alpha,b3}`` steps, passed here as schedules.
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Args:
         learning_rate: >= 0, or a schedule of the step count.
         b1, b2, b3, alpha, eps, eps_root, mu_dtype: see ``scale_by_ademamix``.
@@ -173,9 +183,6 @@ def ademamix(
         >>> warmup_alpha = lambda t: 5.0 * jnp.minimum(t / 1000, 1.0)
         >>> opt = gradtx.ademamix(learning_rate=1e-3, alpha=warmup_alpha)
     """
-    _check_ademamix_args("ademamix", b1, b2, b3, alpha, eps, eps_root, mu_dtype)
-    check_learning_rate("ademamix", learning_rate)
-    check_nonnegative("ademamix", "weight_decay", weight_decay)
     return chain(
         scale_by_ademamix(b1, b2, b3, alpha, eps, eps_root, mu_dtype),
         add_decayed_weights(weight_decay, mask),

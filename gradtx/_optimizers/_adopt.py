@@ -18,7 +18,7 @@ from gradtx._core._numerics import (
     safe_increment,
     zero_count,
 )
-from gradtx._core._validate import check_learning_rate
+from gradtx._core._validate import checks_float_params, reported_as, validates_through_parts
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -47,12 +47,13 @@ def _check_adopt_args(fn, b1, b2, eps, mu_dtype, clip_value_fn):
     check_adam_args(fn, b1, b2, eps, mu_dtype=mu_dtype)
     if not callable(clip_value_fn):
         raise TypeError(
-            f"gradtx.{fn}(clip_value_fn={clip_value_fn!r}): clip_value_fn must be a "
+            f"gradtx.{reported_as(fn)}(clip_value_fn={clip_value_fn!r}): clip_value_fn must be a "
             "function of the step count (for example lambda t: t**0.25); got "
             f"{type(clip_value_fn).__name__}. Use use_clipping=False to turn clipping off."
         )
 
 
+@checks_float_params(complex_params=False)
 def scale_by_adopt(
     b1: float | jax.Array = 0.9,
     b2: float | jax.Array = 0.9999,
@@ -151,6 +152,8 @@ def scale_by_adopt(
     return GradientTransformation(init, update)
 
 
+@checks_float_params(complex_params=False)
+@validates_through_parts
 def adopt(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,
@@ -168,6 +171,9 @@ def adopt(
 
     The first update is zero (it only measures ``g_0^2``). optax has this
     optimizer as ``optax.contrib.adopt``, with the same signature.
+
+    Complex params: not supported; ``init`` raises TypeError (wrap the optimizer in
+    ``contrib.split_real_and_imaginary`` to optimize real and imaginary parts).
 
     Args:
         learning_rate: >= 0, or a schedule of the step count.
@@ -189,8 +195,6 @@ def adopt(
         >>> print(np.asarray(params).round(3))
         [ 0.971 -1.971]
     """
-    _check_adopt_args("adopt", b1, b2, eps, mu_dtype, clip_value_fn)
-    check_learning_rate("adopt", learning_rate)
     return chain(
         scale_by_adopt(
             b1,

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule
 from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
-from gradtx._core._validate import validates_through_parts
+from gradtx._core._validate import checks_float_params, validates_through_parts
 from gradtx._optimizers._adam import check_adam_args
 from gradtx._optimizers._weight_decay import check_weight_decay, with_weight_decay
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -26,6 +26,7 @@ class ScaleByAmsgradState(NamedTuple):
     nu_max: object
 
 
+@checks_float_params
 def scale_by_amsgrad(
     b1: float | jax.Array = 0.9,
     b2: float | jax.Array = 0.999,
@@ -112,6 +113,7 @@ def scale_by_amsgrad(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 @validates_through_parts
 def amsgrad(
     learning_rate: ScalarOrSchedule,
@@ -132,6 +134,8 @@ def amsgrad(
     torch.optim.Adam(amsgrad=True) keeps the max of the raw ``nu`` and debiases
     it afterwards: that is ``debias_after_max=True``. The default (optax) keeps
     the max of the debiased ``nu``.
+
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
 
     Args:
         debias_after_max: see ``scale_by_amsgrad``.

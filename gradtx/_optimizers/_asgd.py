@@ -10,7 +10,12 @@ import jax.numpy as jnp
 from gradtx._core._contract import GradientTransformation, OptState, Params, ScalarOrSchedule
 from gradtx._core._lookup import find_unique_state
 from gradtx._core._numerics import default_float_dtype, safe_increment, zero_count
-from gradtx._core._validate import check_learning_rate, check_nonnegative, require_params
+from gradtx._core._validate import (
+    check_learning_rate,
+    check_nonnegative,
+    checks_float_params,
+    require_params,
+)
 from gradtx._optimizers._weight_decay import as_scalar
 from gradtx.tree_utils._construct import tree_zeros_like
 from gradtx.tree_utils._tree_math import zip_map
@@ -24,6 +29,7 @@ class AsgdState(NamedTuple):
     ax: Any
 
 
+@checks_float_params
 def asgd(
     learning_rate: ScalarOrSchedule,
     lambd: float | jax.Array = 1e-4,
@@ -53,6 +59,8 @@ def asgd(
 
     ``asgd`` needs ``params`` in ``update``, and must be the last link of a
     chain (``ax`` tracks ``params + updates``).
+
+    Complex params: supported.
 
     Args:
         learning_rate: non-negative number, array or schedule (torch's ``lr``).

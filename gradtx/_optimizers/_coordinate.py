@@ -11,7 +11,12 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_int, check_learning_rate, require_params
+from gradtx._core._validate import (
+    check_int,
+    check_learning_rate,
+    checks_float_params,
+    require_params,
+)
 from gradtx.tree_utils._sharding import gather_explicit
 from gradtx.tree_utils._tree_math import zip_map
 
@@ -40,6 +45,7 @@ def _block_ids(p, offset: int, block_size: int | None) -> jax.Array:
     return (offset + jnp.arange(size, dtype=jnp.int32) // block_size).reshape(jnp.shape(p))
 
 
+@checks_float_params
 def coordinate_descent(
     learning_rate: Any = 1.0,
     *,
@@ -72,6 +78,8 @@ def coordinate_descent(
                            guaranteed decrease (the Gauss-Southwell-Lipschitz
                            rule with steps 1/L_i; plain Gauss-Southwell, the
                            largest |g_i|, with a constant step and no prox)
+
+    Complex params: supported.
 
     Args:
         learning_rate: the step(s) > 0: a number, array or schedule, or a
@@ -116,8 +124,9 @@ def coordinate_descent(
     lr_is_tree = not (callable(learning_rate) or hasattr(learning_rate, "shape")) and not (
         isinstance(learning_rate, int | float)
     )
-    for leaf in jax.tree.leaves(learning_rate) if not callable(learning_rate) else [learning_rate]:
-        check_learning_rate(fn, leaf)
+    leaves = [learning_rate] if callable(learning_rate) else jax.tree.leaves(learning_rate)
+    for leaf in leaves or [learning_rate]:  # None (no leaves) is checked, and rejected
+        check_learning_rate(fn, leaf, array=True)  # per-coordinate steps are documented
     if rule not in RULES:
         raise ValueError(f"gradtx.{fn}(rule={rule!r}): rule must be one of {RULES}.")
     if block_size is not None:

@@ -11,6 +11,8 @@ from gradtx._core._contract import GradientTransformation
 from gradtx._core._validate import (
     check_dtype,
     check_nonnegative,
+    check_scalar,
+    checks_float_params,
     require_param_values,
     require_params,
 )
@@ -29,6 +31,7 @@ class ScaleByDistanceOverGradientsState(NamedTuple):
     init_params: Any
 
 
+@checks_float_params
 def scale_by_distance_over_gradients(
     reps_rel: jax.typing.ArrayLike = 1e-6,
     eps: jax.typing.ArrayLike = 1e-8,
@@ -78,6 +81,7 @@ def scale_by_distance_over_gradients(
     fn = "scale_by_distance_over_gradients"
     check_nonnegative(fn, "reps_rel", reps_rel)
     check_nonnegative(fn, "eps", eps)
+    check_scalar(fn, "global_scale", global_scale)
     check_dtype(fn, "param_dtype", param_dtype)
 
     def norm(x):

@@ -121,7 +121,7 @@ def dynamic_sampling(
         raise ValueError(f"gradtx.{fn}(test={test!r}): test must be one of {TESTS}.")
     check_positive(fn, "theta", theta)
     if nu is not None:
-        check_positive(fn, "nu", nu)
+        check_positive(fn, "nu", nu, none=True)
         if test != "inner_product":
             raise ValueError(f"gradtx.{fn}(nu={nu!r}): nu is only used with test='inner_product'.")
     if max_batch_size is not None:

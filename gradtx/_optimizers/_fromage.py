@@ -15,7 +15,12 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_learning_rate, check_nonnegative, require_params
+from gradtx._core._validate import (
+    check_learning_rate,
+    check_nonnegative,
+    checks_float_params,
+    require_params,
+)
 from gradtx.transforms._layerwise import scale_by_trust_ratio
 from gradtx.tree_utils._tree_math import zip_map
 
@@ -56,6 +61,7 @@ def _fromage_step(learning_rate: ScalarOrSchedule) -> GradientTransformation:
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def fromage(
     learning_rate: ScalarOrSchedule, min_norm: float | jax.Array = 1e-6
 ) -> GradientTransformation:
@@ -70,6 +76,8 @@ def fromage(
     to the weights would cause. Chains ``scale_by_trust_ratio(min_norm)`` and a
     rescaling step; a learning rate of 0.01 is the paper's default for most
     tasks.
+
+    Complex params: supported.
 
     Args:
         learning_rate: non-negative number, array or schedule.

@@ -11,13 +11,18 @@ from __future__ import annotations
 import jax
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative
+from gradtx._core._validate import (
+    checks_float_params,
+    validates_through_parts,
+)
 from gradtx._optimizers._adam import scale_by_adam
 from gradtx.transforms._layerwise import MaskOrFn, scale_by_trust_ratio
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
 
 
+@checks_float_params
+@validates_through_parts
 def lamb(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,
@@ -37,6 +42,8 @@ def lamb(
 
     Built for very large batches (BERT pre-training): every layer moves by
     ``learning_rate`` times the norm of its weights.
+
+    Complex params: supported.
 
     Args:
         learning_rate: non-negative number, array or schedule.
@@ -63,13 +70,6 @@ def lamb(
         >>> gradtx.apply_updates(params, updates)  # 10% of |p| along Adam's +-1
         Array([2.6464467, 3.6464467], dtype=float32)
     """
-    fn = "lamb"
-    check_learning_rate(fn, learning_rate)
-    check_decay(fn, "b1", b1)
-    check_decay(fn, "b2", b2)
-    check_nonnegative(fn, "eps", eps)
-    check_nonnegative(fn, "eps_root", eps_root)
-    check_nonnegative(fn, "weight_decay", weight_decay)
     return chain(
         scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root),
         add_decayed_weights(weight_decay, mask),

@@ -16,6 +16,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_positive,
+    checks_float_params,
 )
 from gradtx.transforms._layerwise import MaskOrFn, scale_by_trust_ratio
 from gradtx.transforms._masking import masked
@@ -24,6 +25,7 @@ from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
 
 
+@checks_float_params(complex_params=False)
 def lars(
     learning_rate: ScalarOrSchedule,
     weight_decay: ScalarOrSchedule = 0.0,
@@ -46,6 +48,9 @@ def lars(
     The momentum is taken after the learning rate, so a schedule changes the
     step of new gradients only. Leaves outside ``trust_ratio_mask`` (often
     biases and norm scales) get plain SGD with momentum.
+
+    Complex params: not supported; ``init`` raises TypeError (wrap the optimizer in
+    ``contrib.split_real_and_imaginary`` to optimize real and imaginary parts).
 
     Args:
         learning_rate: non-negative number, array or schedule.
@@ -77,7 +82,7 @@ def lars(
     """
     fn = "lars"
     check_learning_rate(fn, learning_rate)
-    check_nonnegative(fn, "weight_decay", weight_decay)
+    check_nonnegative(fn, "weight_decay", weight_decay, schedule=True)
     check_positive(fn, "trust_coefficient", trust_coefficient)
     check_nonnegative(fn, "eps", eps)
     check_decay(fn, "momentum", momentum)

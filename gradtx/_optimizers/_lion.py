@@ -12,10 +12,11 @@ from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_coun
 from gradtx._core._validate import (
     check_decay,
     check_dtype,
-    check_learning_rate,
-    check_nonnegative,
     check_positive,
     check_range,
+    checks_float_params,
+    reported_as,
+    validates_through_parts,
 )
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
@@ -33,6 +34,7 @@ class ScaleByLionState(NamedTuple):
 _LION_MODES = ("hard", "smooth", "refined")
 
 
+@checks_float_params
 def scale_by_lion(
     b1: float | jax.Array = 0.9,
     b2: float | jax.Array = 0.99,
@@ -89,7 +91,7 @@ def scale_by_lion(
     check_positive(fn, "smooth_beta", smooth_beta)
     if mode not in _LION_MODES:
         raise ValueError(
-            f"gradtx.{fn}(mode={mode!r}): mode must be one of {_LION_MODES}; got {mode!r}."
+            f"gradtx.{reported_as(fn)}(mode={mode!r}): mode must be one of {_LION_MODES}; got {mode!r}."
         )
     mu_dtype = canonicalize_dtype(mu_dtype)
 
@@ -117,6 +119,8 @@ def scale_by_lion(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
+@validates_through_parts
 def lion(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,
@@ -133,6 +137,8 @@ def lion(
     learning rate (as in torch and the paper's code), so since Lion's learning
     rate is 3-10x smaller than AdamW's, its ``weight_decay`` should be 3-10x
     larger to keep ``learning_rate * weight_decay`` the same.
+
+    Complex params: supported (the sign of a complex entry is its phase, g/|g|).
 
     Args:
         learning_rate: non-negative number, array or schedule.
@@ -159,12 +165,6 @@ def lion(
         >>> gradtx.apply_updates(params, updates)
         Array([ 0.99, -1.99], dtype=float32)
     """
-    fn = "lion"
-    check_learning_rate(fn, learning_rate)
-    check_range(fn, "b1", b1, 0.0, 1.0)
-    check_decay(fn, "b2", b2)
-    check_dtype(fn, "mu_dtype", mu_dtype)
-    check_nonnegative(fn, "weight_decay", weight_decay)
     return chain(
         scale_by_lion(b1, b2, mu_dtype),
         add_decayed_weights(weight_decay, mask),

@@ -18,6 +18,8 @@ from gradtx._core._validate import (
     check_decay,
     check_dtype,
     check_nonnegative,
+    checks_float_params,
+    reported_as,
     validates_through_parts,
 )
 from gradtx._optimizers._adam import adamw, scale_by_adam
@@ -29,6 +31,7 @@ from gradtx.tree_utils._moments import bias_correction_factor, moment_update
 from gradtx.tree_utils._tree_math import abs_sq, zip_map
 
 
+@checks_float_params
 @validates_through_parts
 def nadam(
     learning_rate: ScalarOrSchedule,
@@ -49,6 +52,8 @@ def nadam(
     By default this is Dozat's simplified form, as in optax. With
     ``momentum_decay`` it is torch.optim.NAdam: ``scale_by_nadam`` (the
     momentum-decay schedule) replaces ``scale_by_adam``.
+
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
 
     Args:
         momentum_decay: None (optax's NAdam) or >= 0, torch's ``momentum_decay``
@@ -73,7 +78,7 @@ def _nadam_direction(fn, b1, b2, eps, eps_root, mu_dtype, nesterov, nu_dtype, mo
     check_nonnegative(fn, "momentum_decay", momentum_decay)
     if not nesterov:
         raise ValueError(
-            f"gradtx.{fn}(nesterov=False, momentum_decay={momentum_decay!r}): the momentum "
+            f"gradtx.{reported_as(fn)}(nesterov=False, momentum_decay={momentum_decay!r}): the momentum "
             "schedule is part of the Nesterov form; use nesterov=True, or "
             "momentum_decay=None for Adam."
         )
@@ -82,6 +87,7 @@ def _nadam_direction(fn, b1, b2, eps, eps_root, mu_dtype, nesterov, nu_dtype, mo
     )
 
 
+@checks_float_params
 @validates_through_parts
 def nadamw(
     learning_rate: ScalarOrSchedule,
@@ -101,8 +107,10 @@ def nadamw(
 
     With ``momentum_decay`` (see ``nadam``) it is
     torch.optim.NAdam(weight_decay=w, decoupled_weight_decay=True).
+
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
     """
-    check_nonnegative("nadamw", "weight_decay", weight_decay)
+    check_nonnegative("nadamw", "weight_decay", weight_decay, schedule=True)
     if momentum_decay is None:
         return adamw(
             learning_rate, b1, b2, eps, eps_root, mu_dtype, weight_decay, mask,
@@ -128,6 +136,7 @@ class ScaleByNadamState(NamedTuple):
     mu_product: jax.Array
 
 
+@checks_float_params
 def scale_by_nadam(
     b1: float | jax.Array = 0.9,
     b2: float | jax.Array = 0.999,

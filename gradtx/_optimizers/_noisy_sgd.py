@@ -5,11 +5,12 @@ from __future__ import annotations
 import jax
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._validate import check_learning_rate, check_nonnegative
+from gradtx._core._validate import check_learning_rate, check_nonnegative, checks_float_params
 from gradtx.transforms._noise import add_noise
 from gradtx.transforms._scaling import scale_by_learning_rate
 
 
+@checks_float_params
 def noisy_sgd(
     learning_rate: ScalarOrSchedule,
     eta: float | jax.Array = 0.01,
@@ -23,6 +24,8 @@ def noisy_sgd(
         p_t = p_{t-1} - learning_rate * (g_t + sqrt(eta / t^gamma) * n_t)
 
     Same key, same trajectory as ``optax.noisy_sgd``.
+
+    Complex params: supported.
 
     Example:
         >>> import gradtx

@@ -12,7 +12,12 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
 from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
-from gradtx._core._validate import check_learning_rate, check_nonnegative, concrete_values
+from gradtx._core._validate import (
+    check_nonnegative,
+    checks_float_params,
+    concrete_values,
+    validates_through_parts,
+)
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -32,9 +37,10 @@ class ScaleByNovogradState(NamedTuple):
 
 def _check_novograd_args(fn, b1, b2, eps, eps_root, weight_decay, mu_dtype=None):
     check_adam_args(fn, b1, b2, eps, eps_root, mu_dtype)
-    check_nonnegative(fn, "weight_decay", weight_decay)
+    check_nonnegative(fn, "weight_decay", weight_decay, schedule=True)
 
 
+@checks_float_params
 def scale_by_novograd(
     b1: float | jax.Array = 0.9,
     b2: float | jax.Array = 0.25,
@@ -133,6 +139,8 @@ def scale_by_novograd(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
+@validates_through_parts
 def novograd(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,
@@ -147,6 +155,8 @@ def novograd(
 
     Note the optimizer's ``eps`` default (1e-6) differs from the building
     block's (1e-8), as in optax.
+
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
 
     Args:
         learning_rate: >= 0, or a schedule of the step count.
@@ -165,8 +175,6 @@ def novograd(
         >>> gradtx.apply_updates(params, updates)
         Array([2.94, 3.92], dtype=float32)
     """
-    _check_novograd_args("novograd", b1, b2, eps, eps_root, weight_decay)
-    check_learning_rate("novograd", learning_rate)
     return chain(
         scale_by_novograd(b1, b2, eps, eps_root, weight_decay),
         scale_by_learning_rate(learning_rate),

@@ -9,7 +9,13 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._validate import check_learning_rate
+from gradtx._core._validate import (
+    check_learning_rate,
+    check_scalar,
+    check_scalars,
+    checks_float_params,
+    validates_through_parts,
+)
 from gradtx._optimizers._adam import scale_by_adam
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -24,6 +30,7 @@ class ScaleByOptimisticGradientState(NamedTuple):
     previous_gradient: Any
 
 
+@checks_float_params
 def scale_by_optimistic_gradient(
     alpha: jax.typing.ArrayLike = 1.0, beta: jax.typing.ArrayLike = 1.0
 ) -> GradientTransformation:
@@ -57,6 +64,7 @@ def scale_by_optimistic_gradient(
         >>> tx.update(jnp.array([3.0]), s)[0]
         Array([5.], dtype=float32)
     """
+    check_scalars("scale_by_optimistic_gradient", alpha=alpha, beta=beta)
 
     def init(params):
         return ScaleByOptimisticGradientState(
@@ -85,6 +93,8 @@ def scale_by_optimistic_gradient(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
+@validates_through_parts
 def optimistic_gradient_descent(
     learning_rate: ScalarOrSchedule,
     alpha: ScalarOrSchedule = 1.0,
@@ -93,6 +103,8 @@ def optimistic_gradient_descent(
     """Optimistic gradient descent: ``scale_by_optimistic_gradient`` then the learning rate.
 
         p_t = p_{t-1} - learning_rate * ((alpha + beta) * g_t - beta * g_{t-1})
+
+    Complex params: supported.
 
     Args:
         learning_rate: a scalar or a schedule.
@@ -111,7 +123,6 @@ def optimistic_gradient_descent(
         >>> opt.update(jnp.array([1.0]), opt.init(jnp.zeros(1)))[0]
         Array([-0.1], dtype=float32)
     """
-    check_learning_rate("optimistic_gradient_descent", learning_rate)
     return chain(
         scale_by_optimistic_gradient(alpha=alpha, beta=beta),
         scale_by_learning_rate(learning_rate),
@@ -129,6 +140,8 @@ def _adam_then_optimism(b1, b2, eps, eps_root, mu_dtype, nesterov, alpha, beta, 
     )
 
 
+@checks_float_params
+@validates_through_parts
 def optimistic_adam_v2(
     learning_rate: ScalarOrSchedule,
     *,
@@ -145,6 +158,8 @@ def optimistic_adam_v2(
 
         d_t = scale_by_adam(b1, b2, eps, eps_root, nesterov)(g_t)
         p_t = p_{t-1} - learning_rate * ((alpha + beta) * d_t - beta * d_{t-1})
+
+    Complex params: supported.
 
     Args:
         learning_rate: a scalar or a schedule.
@@ -166,7 +181,6 @@ def optimistic_adam_v2(
         >>> opt = gradtx.optimistic_adam_v2(0.1)
         >>> state = opt.init(jnp.zeros(2))
     """
-    check_learning_rate("optimistic_adam_v2", learning_rate)
     return _adam_then_optimism(
         b1,
         b2,
@@ -180,6 +194,7 @@ def optimistic_adam_v2(
     )
 
 
+@checks_float_params
 def optimistic_adam(
     learning_rate: jax.typing.ArrayLike,
     optimism: jax.typing.ArrayLike | None = None,
@@ -198,6 +213,8 @@ def optimistic_adam(
 
     Use ``optimistic_adam_v2``, which takes schedules. Emits a
     ``DeprecationWarning``.
+
+    Complex params: supported.
 
     Args:
         learning_rate: a scalar (schedules are rejected).
@@ -232,6 +249,7 @@ def optimistic_adam(
             "scalar learning rate only; use gradtx.optimistic_adam_v2 for schedules."
         )
     check_learning_rate("optimistic_adam", learning_rate)
+    check_scalar("optimistic_adam", "optimism", optimism, none=True)
     if optimism is None:
         optimism = learning_rate
     # The learning rate sits inside the correction; the last stage only flips the sign.

@@ -7,7 +7,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, init_empty_state
-from gradtx._core._validate import check_learning_rate, check_nonnegative, check_range
+from gradtx._core._validate import (
+    check_learning_rate,
+    check_nonnegative,
+    check_range,
+    checks_float_params,
+)
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._reductions import tree_sum_of_squares
 
@@ -101,6 +106,7 @@ def scale_by_polyak(
     return GradientTransformation(init_empty_state, update)
 
 
+@checks_float_params
 def polyak_sgd(
     max_learning_rate: float | jax.Array = 1.0,
     scaling: ScalarOrSchedule = 1.0,
@@ -119,6 +125,8 @@ def polyak_sgd(
     Note: this follows the formula above, which optax documents too. optax
     0.2.8 computes the step from ``scaling * g`` instead of ``g``, so the two
     agree exactly when ``scaling == 1`` (the default) and differ otherwise.
+
+    Complex params: supported (the step uses |g|^2).
 
     Example:
         >>> import gradtx, jax, jax.numpy as jnp

@@ -12,7 +12,14 @@ from gradtx._core._numerics import (
     safe_increment,
     zero_count,
 )
-from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative, check_range
+from gradtx._core._validate import (
+    check_decay,
+    check_nonnegative,
+    check_range,
+    checks_float_params,
+    reported_as,
+    validates_through_parts,
+)
 from gradtx._optimizers._adam import ScaleByAdamState
 from gradtx._optimizers._weight_decay import check_weight_decay, with_weight_decay
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -23,7 +30,7 @@ from gradtx.tree_utils._tree_math import abs_sq, zip_map
 def _check_bool(fn: str, name: str, value) -> None:
     if not isinstance(value, bool):
         raise TypeError(
-            f"gradtx.{fn}({name}={value!r}): {name} must be a bool; got {type(value).__name__}."
+            f"gradtx.{reported_as(fn)}({name}={value!r}): {name} must be a bool; got {type(value).__name__}."
         )
 
 
@@ -46,6 +53,7 @@ def radam_rho(b2, count: jax.Array) -> jax.Array:
     return rho_inf - 2 * count * b2t / (1 - b2t)
 
 
+@checks_float_params
 def scale_by_radam(
     b1: float | jax.Array = 0.9,
     b2: float | jax.Array = 0.999,
@@ -155,6 +163,8 @@ def scale_by_radam(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
+@validates_through_parts
 def radam(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.9,
@@ -177,6 +187,8 @@ def radam(
     is ``radam(lr, b1, b2, eps, strict_threshold=True, eps_before_debias=True,
     weight_decay=weight_decay, decoupled_weight_decay=decoupled_weight_decay)``.
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Args:
         learning_rate: non-negative number, array or schedule.
         b1, b2, eps, eps_root, threshold, nesterov, strict_threshold, eps_before_debias: see
@@ -195,10 +207,6 @@ def radam(
         >>> import gradtx
         >>> opt = gradtx.radam(learning_rate=1e-3)
     """
-    _check_radam_args(
-        "radam", b1, b2, eps, eps_root, threshold, nesterov, strict_threshold, eps_before_debias
-    )
-    check_learning_rate("radam", learning_rate)
     check_weight_decay("radam", weight_decay, decoupled_weight_decay)
     direction = scale_by_radam(
         b1, b2, eps, eps_root, threshold, nesterov=nesterov,

@@ -9,7 +9,12 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, identity
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative
+from gradtx._core._validate import (
+    check_decay,
+    check_nonnegative,
+    checks_float_params,
+    validates_through_parts,
+)
 from gradtx.transforms._momentum import trace
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
@@ -31,6 +36,7 @@ def _rms_scale(g, n, eps, eps_in_sqrt):
     return g / (jnp.sqrt(n) + eps)
 
 
+@checks_float_params
 def scale_by_rms(
     decay: float | jax.Array = 0.9,
     eps: float | jax.Array = 1e-8,
@@ -93,6 +99,7 @@ class ScaleByRStdDevState(NamedTuple):
     nu: object
 
 
+@checks_float_params
 def scale_by_stddev(
     decay: float | jax.Array = 0.9,
     eps: float | jax.Array = 1e-8,
@@ -151,6 +158,8 @@ def scale_by_stddev(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
+@validates_through_parts
 def rmsprop(
     learning_rate: ScalarOrSchedule,
     decay: float | jax.Array = 0.9,
@@ -180,17 +189,14 @@ def rmsprop(
     ``chain(add_decayed_weights(w), scale_by_rms(alpha, eps, eps_in_sqrt=False),
     trace(momentum), scale_by_learning_rate(schedule))``.
 
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
+
     Example:
         >>> import gradtx
         >>> opt = gradtx.rmsprop(learning_rate=1e-3, momentum=0.9)
     """
-    check_learning_rate("rmsprop", learning_rate)
-    check_decay("rmsprop", "decay", decay)
-    check_nonnegative("rmsprop", "eps", eps)
-    check_nonnegative("rmsprop", "initial_scale", initial_scale)
     if momentum is not None:
-        check_decay("rmsprop", "momentum", momentum)
-    check_nonnegative("rmsprop", "weight_decay", weight_decay)
+        check_decay("rmsprop", "momentum", momentum, none=True)
     precond = scale_by_stddev if centered else scale_by_rms
     head = () if weight_decay is None else (add_decayed_weights(weight_decay),)
     return chain(

@@ -9,7 +9,13 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, chain
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_learning_rate, check_range, concrete_values, format_value
+from gradtx._core._validate import (
+    check_learning_rate,
+    check_range,
+    checks_float_params,
+    concrete_values,
+    format_value,
+)
 from gradtx.transforms._scaling import scale
 from gradtx.tree_utils._construct import tree_full_like, tree_zeros_like
 from gradtx.tree_utils._tree_math import zip_map
@@ -64,7 +70,7 @@ def _resolve(fn, eta_minus, eta_plus, min_step_size, max_step_size, etas, step_s
 
 
 def _check_rprop_args(fn, learning_rate, eta_minus, eta_plus, min_step_size, max_step_size):
-    check_learning_rate(fn, learning_rate)
+    check_learning_rate(fn, learning_rate, schedule=False)
     check_range(fn, "eta_minus", eta_minus, 0.0, 1.0, low_open=True)
     check_range(fn, "eta_plus", eta_plus, 1.0)
     check_range(fn, "min_step_size", min_step_size, 0.0)
@@ -78,6 +84,7 @@ def _check_rprop_args(fn, learning_rate, eta_minus, eta_plus, min_step_size, max
         )
 
 
+@checks_float_params(complex_params=False)
 def scale_by_rprop(
     learning_rate: float | jax.Array,
     eta_minus: float | jax.Array = 0.5,
@@ -171,6 +178,7 @@ def scale_by_rprop(
     return GradientTransformation(init, update)
 
 
+@checks_float_params(complex_params=False)
 def rprop(
     learning_rate: float | jax.Array,
     eta_minus: float | jax.Array = 0.5,
@@ -188,6 +196,9 @@ def rprop(
     torch.optim.Rprop(lr, etas=(a, b), step_sizes=(lo, hi)) is
     ``rprop(lr, etas=(a, b), step_sizes=(lo, hi))``, or positionally
     ``rprop(lr, a, b, lo, hi)``.
+
+    Complex params: not supported; ``init`` raises TypeError (wrap the optimizer in
+    ``contrib.split_real_and_imaginary`` to optimize real and imaginary parts).
 
     Args: see ``scale_by_rprop``.
 

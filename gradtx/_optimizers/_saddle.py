@@ -16,7 +16,7 @@ from gradtx._core._contract import (
     with_extra_args_support,
 )
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_int, check_nonnegative
+from gradtx._core._validate import check_int, check_nonnegative, checks_float_params
 from gradtx._optimizers._sgd import sgd
 from gradtx.curvature._eigen import hessian_eigenvalues
 from gradtx.curvature._inputs import as_key, inner_update_with_objective
@@ -144,6 +144,7 @@ def saddle_perturbation(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def perturbed_gd(
     learning_rate: ScalarOrSchedule,
     radius: float | jax.Array = 0.01,
@@ -160,6 +161,8 @@ def perturbed_gd(
     ``epsilon``, are ``learning_rate = 1/l``, ``grad_threshold ~ epsilon``,
     ``radius ~ epsilon / l`` and ``wait_steps ~ l / sqrt(rho epsilon)`` (up
     to logarithms).
+
+    Complex params: supported.
 
     Args:
         learning_rate: a non-negative number, array or schedule.

@@ -13,7 +13,13 @@ from gradtx._core._contract import (
     chain,
     init_empty_state,
 )
-from gradtx._core._validate import check_int, check_learning_rate, check_nonnegative, require_params
+from gradtx._core._validate import (
+    check_int,
+    check_learning_rate,
+    check_nonnegative,
+    checks_float_params,
+    require_params,
+)
 from gradtx.curvature._eigen import krylov_eigh
 from gradtx.curvature._flat import FlatView
 from gradtx.curvature._inputs import require_obj_fn
@@ -93,6 +99,7 @@ def scale_by_saddle_free_newton(
     return GradientTransformation(init_empty_state, update)
 
 
+@checks_float_params(complex_params=False)
 def saddle_free_newton(
     learning_rate: ScalarOrSchedule = 1.0, damping: float | jax.Array = 1e-4, order: int = 10
 ) -> GradientTransformation:
@@ -104,6 +111,9 @@ def saddle_free_newton(
     attracted to it, saddle-free Newton is repelled; near a minimum it is
     Newton's method (quadratic convergence with ``learning_rate = 1``, no
     damping and a full Krylov subspace).
+
+    Complex params: not supported; ``init`` raises TypeError (wrap the optimizer in
+    ``contrib.split_real_and_imaginary`` to optimize real and imaginary parts).
 
     Args:
         learning_rate: a non-negative number, array or schedule (1 is Newton's step).

@@ -10,7 +10,12 @@ import numpy as np
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_int, check_learning_rate, concrete_values
+from gradtx._core._validate import (
+    check_int,
+    check_learning_rate,
+    checks_float_params,
+    concrete_values,
+)
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._sharding import zeros_stacked_like
 from gradtx.tree_utils._tree_math import map_leaves_with_stats
@@ -92,6 +97,7 @@ def _table_init(params, num_examples: int):
     return table, jax.tree.map(jnp.zeros_like, params)
 
 
+@checks_float_params
 def scale_by_saga(num_examples: int) -> GradientTransformation:
     """Replace a batch gradient by SAGA's unbiased variance-reduced estimate.
 
@@ -174,6 +180,7 @@ def scale_by_saga(num_examples: int) -> GradientTransformation:
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def scale_by_sag(num_examples: int, *, divide_by_seen: bool = True) -> GradientTransformation:
     """Replace a batch gradient by SAG's average of the table of per-example gradients.
 
@@ -254,6 +261,7 @@ def scale_by_sag(num_examples: int, *, divide_by_seen: bool = True) -> GradientT
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def saga(learning_rate: ScalarOrSchedule, num_examples: int) -> GradientTransformation:
     """SAGA: ``scale_by_saga`` then ``-learning_rate``.
 
@@ -261,6 +269,8 @@ def saga(learning_rate: ScalarOrSchedule, num_examples: int) -> GradientTransfor
     ``1 / (3 L)`` converges linearly (Defazio et al. 2014, Theorem 1), and
     ``1 / L`` usually works. Pass ``index`` (and ``per_example_grads`` for
     batches) to ``update``; see ``scale_by_saga``.
+
+    Complex params: supported.
 
     Args:
         learning_rate: non-negative number, array or schedule.
@@ -284,10 +294,13 @@ def saga(learning_rate: ScalarOrSchedule, num_examples: int) -> GradientTransfor
     return chain(scale_by_saga(num_examples), scale_by_learning_rate(learning_rate))
 
 
+@checks_float_params
 def sag(
     learning_rate: ScalarOrSchedule, num_examples: int, *, divide_by_seen: bool = True
 ) -> GradientTransformation:
     """SAG: ``scale_by_sag`` then ``-learning_rate``.
+
+    Complex params: supported.
 
     Args:
         learning_rate: non-negative number, array or schedule (about ``1 / L``).

@@ -5,12 +5,19 @@ from __future__ import annotations
 import jax
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, identity
-from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative, check_range
+from gradtx._core._validate import (
+    check_decay,
+    check_learning_rate,
+    check_nonnegative,
+    check_range,
+    checks_float_params,
+)
 from gradtx.transforms._momentum import trace
 from gradtx.transforms._scaling import scale, scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
 
 
+@checks_float_params
 def sgd(
     learning_rate: ScalarOrSchedule,
     momentum: float | jax.Array | None = None,
@@ -32,6 +39,8 @@ def sgd(
     With the keyword-only arguments this is torch.optim.SGD exactly:
     ``SGD(lr, momentum=m, dampening=d, weight_decay=w, nesterov=n, maximize=x)``
     is ``sgd(lr, m, n, dampening=d, weight_decay=w, maximize=x)`` (docs/torch.md).
+
+    Complex params: supported.
 
     Args:
         learning_rate: non-negative number, array or schedule.
@@ -58,9 +67,9 @@ def sgd(
     """
     check_learning_rate("sgd", learning_rate)
     if momentum is not None:
-        check_decay("sgd", "momentum", momentum)
-    check_range("sgd", "dampening", dampening, 0.0, 1.0)
-    check_nonnegative("sgd", "weight_decay", weight_decay)
+        check_decay("sgd", "momentum", momentum, none=True)
+    check_range("sgd", "dampening", dampening, 0.0, 1.0, none=True)
+    check_nonnegative("sgd", "weight_decay", weight_decay, none=True, schedule=True)
     if not isinstance(maximize, bool):
         raise TypeError(
             f"gradtx.sgd(maximize={maximize!r}): maximize must be a bool; "

@@ -8,7 +8,13 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, init_empty_state
-from gradtx._core._validate import check_decay, check_dtype, check_learning_rate
+from gradtx._core._validate import (
+    check_decay,
+    check_dtype,
+    check_learning_rate,
+    checks_float_params,
+    validates_through_parts,
+)
 from gradtx.transforms._momentum import ema
 from gradtx.transforms._scaling import scale_by_learning_rate
 
@@ -42,6 +48,8 @@ def scale_by_sign() -> GradientTransformation:
     return GradientTransformation(init_empty_state, update)
 
 
+@checks_float_params
+@validates_through_parts
 def sign_sgd(learning_rate: ScalarOrSchedule) -> GradientTransformation:
     """signSGD: step by ``-learning_rate`` times the sign of the gradient.
 
@@ -50,6 +58,8 @@ def sign_sgd(learning_rate: ScalarOrSchedule) -> GradientTransformation:
 
     With a constant learning rate each coordinate ends up oscillating within
     ``learning_rate`` of a minimum; decay the learning rate to converge.
+
+    Complex params: supported (the sign of a complex entry is its phase, g/|g|).
 
     Args:
         learning_rate: non-negative number, array or schedule.
@@ -69,10 +79,10 @@ def sign_sgd(learning_rate: ScalarOrSchedule) -> GradientTransformation:
         >>> gradtx.apply_updates(params, updates)
         Array([ 1.9, -0.4], dtype=float32)
     """
-    check_learning_rate("sign_sgd", learning_rate)
     return chain(scale_by_sign(), scale_by_learning_rate(learning_rate))
 
 
+@checks_float_params
 def signum(
     learning_rate: ScalarOrSchedule,
     beta: float | jax.Array = 0.9,
@@ -86,6 +96,8 @@ def signum(
 
     The average is not debiased: a positive factor does not change a sign.
     Memory: one buffer per param.
+
+    Complex params: supported (the sign of a complex entry is its phase, g/|g|).
 
     Args:
         learning_rate: non-negative number, array or schedule.

@@ -10,7 +10,13 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
 from gradtx._core._numerics import real_dtype, safe_increment, zero_count
-from gradtx._core._validate import check_decay, check_learning_rate, check_nonnegative, check_range
+from gradtx._core._validate import (
+    check_decay,
+    check_learning_rate,
+    check_nonnegative,
+    check_range,
+    checks_float_params,
+)
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._moments import moment_update
 from gradtx.tree_utils._sharding import zeros_reduced_like
@@ -37,6 +43,7 @@ def _axis_shape(rank: int, axis: int, size: int) -> tuple[int, ...]:
     return (1,) * axis + (size,) + (1,) * (rank - axis - 1)
 
 
+@checks_float_params
 def scale_by_sm3(
     b1: float | jax.Array = 0.9,
     b2: float | jax.Array = 1.0,
@@ -121,6 +128,7 @@ def scale_by_sm3(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def sm3(
     learning_rate: ScalarOrSchedule, momentum: float | jax.Array | None = 0.9
 ) -> GradientTransformation:
@@ -131,13 +139,15 @@ def sm3(
     See ``scale_by_sm3`` for ``mu_t``. ``momentum=None`` means no momentum
     (b1 = 0). Unlike optax, the learning rate may be a schedule.
 
+    Complex params: supported (accumulators of |g|^2).
+
     Example:
         >>> import gradtx
         >>> opt = gradtx.sm3(learning_rate=0.1)
     """
     check_learning_rate("sm3", learning_rate)
     if momentum is not None:
-        check_decay("sm3", "momentum", momentum)
+        check_decay("sm3", "momentum", momentum, none=True)
     return chain(
         scale_by_sm3(0.0 if momentum is None else momentum),
         scale_by_learning_rate(learning_rate),

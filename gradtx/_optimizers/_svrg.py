@@ -9,7 +9,12 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_int, check_learning_rate, require_params
+from gradtx._core._validate import (
+    check_int,
+    check_learning_rate,
+    checks_float_params,
+    require_params,
+)
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._construct import tree_cast_like
 from gradtx.tree_utils._tree_math import zip_map
@@ -24,6 +29,7 @@ class ScaleBySvrgState(NamedTuple):
     full_grad: Any
 
 
+@checks_float_params
 def scale_by_svrg(update_frequency: int) -> GradientTransformation:
     """Replace a batch gradient by SVRG's variance-reduced estimate of the full gradient.
 
@@ -127,6 +133,7 @@ def scale_by_svrg(update_frequency: int) -> GradientTransformation:
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def svrg(learning_rate: ScalarOrSchedule, update_frequency: int) -> GradientTransformation:
     """SVRG with a constant (or scheduled) step: ``scale_by_svrg`` then ``-learning_rate``.
 
@@ -135,6 +142,8 @@ def svrg(learning_rate: ScalarOrSchedule, update_frequency: int) -> GradientTran
     ``update_frequency`` of a few epochs converges linearly (Johnson and
     Zhang, Theorem 1). Pass ``batch_grad_fn`` and ``full_grad_fn`` to
     ``update`` (see ``scale_by_svrg``).
+
+    Complex params: supported.
 
     Args:
         learning_rate: non-negative number, array or schedule.

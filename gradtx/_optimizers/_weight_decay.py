@@ -9,16 +9,16 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
 from gradtx._core._numerics import default_float_dtype
-from gradtx._core._validate import check_nonnegative
+from gradtx._core._validate import check_nonnegative, reported_as
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
 
 
 def check_weight_decay(fn: str, weight_decay: Any, decoupled_weight_decay: Any) -> None:
-    check_nonnegative(fn, "weight_decay", weight_decay)
+    check_nonnegative(fn, "weight_decay", weight_decay, none=True, schedule=True)
     if not isinstance(decoupled_weight_decay, bool):
         raise TypeError(
-            f"gradtx.{fn}(decoupled_weight_decay={decoupled_weight_decay!r}): "
+            f"gradtx.{reported_as(fn)}(decoupled_weight_decay={decoupled_weight_decay!r}): "
             f"decoupled_weight_decay must be a bool; got {type(decoupled_weight_decay).__name__}."
         )
 

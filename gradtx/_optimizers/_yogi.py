@@ -12,7 +12,7 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_nonnegative, validates_through_parts
+from gradtx._core._validate import check_nonnegative, checks_float_params, validates_through_parts
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._construct import tree_full_like
@@ -33,6 +33,7 @@ class ScaleByYogiState(NamedTuple):
     nu: object
 
 
+@checks_float_params
 def scale_by_yogi(
     b1: float | jax.Array = 0.9,
     b2: float | jax.Array = 0.999,
@@ -110,6 +111,7 @@ def scale_by_yogi(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 @validates_through_parts
 def yogi(
     learning_rate: ScalarOrSchedule,
@@ -121,6 +123,8 @@ def yogi(
     ``scale_by_learning_rate``.
 
         p_t = p_{t-1} - learning_rate * u_t,  u_t as in ``scale_by_yogi``
+
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
 
     Args:
         learning_rate: >= 0, or a schedule of the step count.

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_learning_rate, check_nonnegative
+from gradtx._core._validate import check_learning_rate, check_nonnegative, checks_float_params
 from gradtx._optimizers._adabelief import ScaleByBeliefState
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
@@ -20,6 +20,7 @@ from gradtx.tree_utils._moments import bias_correction_factor
 from gradtx.tree_utils._tree_math import abs_sq, zip_map
 
 
+@checks_float_params
 def scale_by_acprop(
     b1: jax.typing.ArrayLike = 0.9,
     b2: jax.typing.ArrayLike = 0.999,
@@ -102,6 +103,7 @@ def _scale_by_acprop(b1, b2, eps, eps_root) -> GradientTransformation:
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def acprop(
     learning_rate: ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -118,6 +120,8 @@ def acprop(
 
     Weight decay is added after the preconditioner and scaled by the learning
     rate, as in PyTorch's AdamW and optax.
+
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
 
     Args:
         learning_rate: a number >= 0 or a schedule of the 0-based count.

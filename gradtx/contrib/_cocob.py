@@ -13,6 +13,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_positive,
+    checks_float_params,
     require_param_values,
     require_params,
 )
@@ -40,6 +41,7 @@ class COCOBState(NamedTuple):
     reward: Any
 
 
+@checks_float_params
 def scale_by_cocob(
     alpha: jax.typing.ArrayLike = 100.0, eps: jax.typing.ArrayLike = 1e-8
 ) -> GradientTransformation:
@@ -138,6 +140,7 @@ def _scale_by_cocob(alpha, eps) -> GradientTransformation:
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def cocob(
     learning_rate: ScalarOrSchedule = 1.0,
     alpha: jax.typing.ArrayLike = 100.0,
@@ -154,6 +157,8 @@ def cocob(
     The learning rate multiplies the gradients *before* betting (it is not a
     step size: COCOB is invariant to a constant one, up to ``eps``), so a
     schedule re-weights the gradients over time.
+
+    Complex params: supported.
 
     Args:
         learning_rate: a number >= 0 or a schedule of the 0-based count; 1.0 by

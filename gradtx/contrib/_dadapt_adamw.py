@@ -14,6 +14,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_positive,
+    checks_float_params,
     require_params,
 )
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -40,6 +41,7 @@ class DAdaptAdamWState(NamedTuple):
     count: jax.Array
 
 
+@checks_float_params
 def dadapt_adamw(
     learning_rate: ScalarOrSchedule = 1.0,
     betas: tuple[jax.typing.ArrayLike, jax.typing.ArrayLike] = (0.9, 0.999),
@@ -70,6 +72,8 @@ def dadapt_adamw(
     NaN never leaves the state); the scalars are kept in the widest float dtype
     of the params, at least float32 (optax: the lowest, so bfloat16 params give
     a bfloat16 ``d``).
+
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
 
     Args:
         learning_rate: multiplier of the learned step, a number >= 0 or a

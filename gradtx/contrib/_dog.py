@@ -19,6 +19,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_positive,
+    checks_float_params,
     require_param_values,
     require_params,
 )
@@ -113,6 +114,7 @@ def _scale_by_dog(init_step, eps) -> GradientTransformation:
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def dog(
     learning_rate: ScalarOrSchedule = 1.0,
     init_step: tuple[Literal["distance", "learning_rate", "heuristic"], jax.typing.ArrayLike] = (
@@ -140,6 +142,8 @@ def dog(
     Norms are global (over all leaves) and accumulated in the widest float dtype
     of the params, at least float32 (optax uses the lowest, so bfloat16 params
     would keep a bfloat16 distance).
+
+    Complex params: supported.
 
     Args:
         learning_rate: a number >= 0 or a schedule of the 0-based count; 1.0 by
@@ -191,7 +195,7 @@ def dog(
     check_positive(fn, "init_step[1]", init_step[1])
     check_nonnegative(fn, "eps", eps)
     if weight_decay is not None:
-        check_nonnegative(fn, "weight_decay", weight_decay)
+        check_nonnegative(fn, "weight_decay", weight_decay, none=True)
     return chain(
         _decay_or_identity(weight_decay, mask),
         _scale_by_dog(tuple(init_step), eps),
@@ -223,6 +227,7 @@ def _scale_by_dowg(init_estim_sq_dist, eps) -> GradientTransformation:
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def dowg(
     learning_rate: ScalarOrSchedule = 1.0,
     init_estim_sq_dist: jax.typing.ArrayLike | None = None,
@@ -245,6 +250,8 @@ def dowg(
 
     Norms are global and accumulated in the widest float dtype of the params
     (at least float32).
+
+    Complex params: supported.
 
     Args:
         learning_rate: a number >= 0 or a schedule of the 0-based count.
@@ -280,10 +287,10 @@ def dowg(
     fn = "contrib.dowg"
     check_learning_rate(fn, learning_rate)
     if init_estim_sq_dist is not None:
-        check_positive(fn, "init_estim_sq_dist", init_estim_sq_dist)
+        check_positive(fn, "init_estim_sq_dist", init_estim_sq_dist, none=True)
     check_positive(fn, "eps", eps)
     if weight_decay is not None:
-        check_nonnegative(fn, "weight_decay", weight_decay)
+        check_nonnegative(fn, "weight_decay", weight_decay, none=True)
     return chain(
         _decay_or_identity(weight_decay, mask),
         _scale_by_dowg(init_estim_sq_dist, eps),

@@ -16,7 +16,12 @@ from gradtx._core._contract import (
     with_extra_args_support,
 )
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_int, check_learning_rate, check_nonnegative
+from gradtx._core._validate import (
+    check_int,
+    check_learning_rate,
+    check_nonnegative,
+    checks_float_params,
+)
 from gradtx._optimizers._adam import scale_by_adam
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
@@ -254,6 +259,7 @@ def _scale_by_galore(fn, rank, gap, scale, base_optimizer, dim_numbers) -> Gradi
     return GradientTransformation(init, update)
 
 
+@checks_float_params(complex_params=False)
 def galore(
     learning_rate: ScalarOrSchedule,
     rank: int = 128,
@@ -272,6 +278,9 @@ def galore(
     The weight decay acts on the full params, after the projection back (the
     base optimizer never sees params). With a base optimizer that already
     includes a learning rate, pass ``learning_rate=1.0``.
+
+    Complex params: not supported; ``init`` raises TypeError (wrap the optimizer in
+    ``contrib.split_real_and_imaginary`` to optimize real and imaginary parts).
 
     Args:
         learning_rate: a number >= 0 or a schedule of the 0-based count.

@@ -13,6 +13,7 @@ from gradtx._core._validate import (
     check_decay,
     check_learning_rate,
     check_nonnegative,
+    checks_float_params,
     require_param_values,
     require_params,
 )
@@ -37,6 +38,7 @@ class MadgradState(NamedTuple):
     x0: Any
 
 
+@checks_float_params(complex_params=False)
 def scale_by_madgrad(
     learning_rate: ScalarOrSchedule,
     momentum: float = 0.9,
@@ -137,6 +139,7 @@ def _scale_by_madgrad(learning_rate, momentum, eps) -> GradientTransformation:
     return GradientTransformation(init, update)
 
 
+@checks_float_params(complex_params=False)
 def madgrad(
     learning_rate: ScalarOrSchedule,
     momentum: float = 0.9,
@@ -151,6 +154,9 @@ def madgrad(
     Matches SGD with momentum on vision and Adam on language tasks in the paper;
     its learning rate is typically smaller than SGD's (the cube root makes the
     step scale like ``lr^(2/3)``).
+
+    Complex params: not supported; ``init`` raises TypeError (wrap the optimizer in
+    ``contrib.split_real_and_imaginary`` to optimize real and imaginary parts).
 
     Args:
         learning_rate: a number >= 0 or a schedule of the 0-based count.

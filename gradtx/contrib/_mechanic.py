@@ -13,6 +13,7 @@ from gradtx._core._validate import (
     check_int,
     check_nonnegative,
     check_positive,
+    checks_float_params,
     require_param_values,
     require_params,
 )
@@ -42,6 +43,7 @@ class MechanicState(NamedTuple):
     x0: Any
 
 
+@checks_float_params(complex_params=False)
 def mechanize(
     base_optimizer: GradientTransformation,
     weight_decay: jax.typing.ArrayLike = 1e-2,
@@ -72,6 +74,9 @@ def mechanize(
 
     Norms and inner products are global; the betting scalars are kept in the
     widest float dtype of the params, at least float32 (optax: the lowest).
+
+    Complex params: not supported; ``init`` raises TypeError (wrap the optimizer in
+    ``contrib.split_real_and_imaginary`` to optimize real and imaginary parts).
 
     Args:
         base_optimizer: the optimizer whose updates are rescaled (a

@@ -14,6 +14,8 @@ from gradtx._core._validate import (
     check_decay,
     check_learning_rate,
     check_nonnegative,
+    check_scalar,
+    checks_float_params,
     require_params,
 )
 from gradtx._optimizers._adam import check_adam_args
@@ -116,11 +118,13 @@ def _prox_step(alpha, wd, tau, direction, params, updates):
     return jax.tree.map(f, direction, params, updates)
 
 
-def _check_common(fn, learning_rate, weight_decay):
+def _check_common(fn, learning_rate, weight_decay, lower_bound):
     check_learning_rate(fn, learning_rate)
+    check_scalar(fn, "lower_bound", lower_bound)
     check_nonnegative(fn, "weight_decay", weight_decay)
 
 
+@checks_float_params
 def momo(
     learning_rate: ScalarOrSchedule = 1.0,
     beta: jax.typing.ArrayLike = 0.9,
@@ -155,6 +159,8 @@ def momo(
     agree. The scalars are kept in the widest float dtype of the
     params, at least float32 (optax: the lowest).
 
+    Complex params: supported.
+
     Args:
         learning_rate: the largest step, a number >= 0 or a schedule of the
             0-based count; large values (1.0) are fine.
@@ -187,7 +193,7 @@ def momo(
         Array(3.5, dtype=float32)
     """
     fn = "contrib.momo"
-    _check_common(fn, learning_rate, weight_decay)
+    _check_common(fn, learning_rate, weight_decay, lower_bound)
     check_decay(fn, "beta", beta)
 
     def init(params):
@@ -224,6 +230,7 @@ def momo(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def momo_adam(
     learning_rate: ScalarOrSchedule = 1e-2,
     b1: jax.typing.ArrayLike = 0.9,
@@ -252,6 +259,8 @@ def momo_adam(
         tau_k = min(alpha / c1, max(q * (fbar_k - c1 * lb - gamma_k) + <m_k, x_k>, 0) / n_k)
                 (tau_k = 0 when n_k <= 2.2e-16)
         x_{k+1} = (x_k - tau_k * m_k / D_k) / q
+
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
 
     Args:
         learning_rate: the largest step (before bias correction), a number >= 0
@@ -290,7 +299,7 @@ def momo_adam(
         True
     """
     fn = "contrib.momo_adam"
-    _check_common(fn, learning_rate, weight_decay)
+    _check_common(fn, learning_rate, weight_decay, lower_bound)
     check_adam_args(fn, b1, b2, eps)
 
     def init(params):

@@ -29,6 +29,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_positive,
+    checks_float_params,
 )
 from gradtx._optimizers._adam import adamw
 from gradtx.contrib._newton_schulz import DEFAULT_NS_COEFFS, ns_coefficients, orthogonalize_leaf
@@ -138,6 +139,7 @@ class MuonState(NamedTuple):
     ns_coeffs: jax.Array
 
 
+@checks_float_params(complex_params=False)
 def scale_by_muon(
     ns_coeffs: Sequence[float] | Sequence[Sequence[float]] | str = DEFAULT_NS_COEFFS,
     ns_steps: int = 5,
@@ -295,6 +297,7 @@ def _muon_mask(weight_dimension_numbers) -> Callable[[Any], Any]:
     return mask
 
 
+@checks_float_params(complex_params=False)
 def muon(
     learning_rate: ScalarOrSchedule,
     ns_coeffs: Sequence[float] | Sequence[Sequence[float]] | str = DEFAULT_NS_COEFFS,
@@ -346,6 +349,9 @@ def muon(
     optax.contrib.muon is the same, except that by default it gives leaves of
     rank > 2 to AdamW; pass ``muon_weight_dimension_numbers`` to choose.
 
+    Complex params: not supported; ``init`` raises TypeError (wrap the optimizer in
+    ``contrib.split_real_and_imaginary`` to optimize real and imaginary parts).
+
     References:
         Jordan et al., Muon: An optimizer for hidden layers in neural networks,
         2024, https://kellerjordan.github.io/posts/muon/.
@@ -365,19 +371,19 @@ def muon(
     ns_coeffs = ns_coefficients(fn, ns_coeffs, ns_steps)
     check_decay(fn, "beta", beta)
     check_nonnegative(fn, "eps", eps)
-    check_nonnegative(fn, "weight_decay", weight_decay)
+    check_nonnegative(fn, "weight_decay", weight_decay, schedule=True)
     check_dtype(fn, "mu_dtype", mu_dtype)
     _check_preconditioning(fn, preconditioning)
     check_decay(fn, "adam_b1", adam_b1)
     check_decay(fn, "adam_b2", adam_b2)
     check_nonnegative(fn, "adam_eps_root", adam_eps_root)
-    check_nonnegative(fn, "adam_weight_decay", adam_weight_decay)
+    check_nonnegative(fn, "adam_weight_decay", adam_weight_decay, schedule=True)
     if adam_learning_rate is None:
         adam_learning_rate = learning_rate
     else:
-        check_learning_rate(fn, adam_learning_rate)
+        check_learning_rate(fn, adam_learning_rate, none=True)
     if consistent_rms is not None:
-        check_positive(fn, "consistent_rms", consistent_rms)
+        check_positive(fn, "consistent_rms", consistent_rms, none=True)
 
     wdn = muon_weight_dimension_numbers
     is_muon = _muon_mask(wdn)

@@ -11,7 +11,13 @@ import jax.numpy as jnp
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, identity
 from gradtx._core._keys import check_key, to_prng_key
 from gradtx._core._numerics import widest_float_dtype
-from gradtx._core._validate import check_decay, check_int, check_learning_rate, check_nonnegative
+from gradtx._core._validate import (
+    check_decay,
+    check_int,
+    check_learning_rate,
+    check_nonnegative,
+    checks_float_params,
+)
 from gradtx.transforms._momentum import trace
 from gradtx.transforms._scaling import scale_by_learning_rate
 
@@ -133,6 +139,7 @@ def differentially_private_aggregate(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def dpsgd(
     learning_rate: ScalarOrSchedule,
     l2_norm_clip: jax.typing.ArrayLike,
@@ -148,6 +155,8 @@ def dpsgd(
         x_{k+1} = x_k - learning_rate_k * mu_k    (Nesterov: a_k + momentum * mu_k)
 
     ``update`` takes per-example gradients (batch on axis 0 of every leaf).
+
+    Complex params: supported.
 
     Args:
         learning_rate: a number >= 0 or a schedule of the 0-based count.
@@ -189,7 +198,7 @@ def dpsgd(
     check_nonnegative(fn, "noise_multiplier", noise_multiplier)
     check_int(fn, "seed", seed)
     if momentum is not None:
-        check_decay(fn, "momentum", momentum)
+        check_decay(fn, "momentum", momentum, none=True)
     return chain(
         differentially_private_aggregate(l2_norm_clip, noise_multiplier, key=seed),
         identity() if momentum is None else trace(decay=momentum, nesterov=nesterov),

@@ -15,6 +15,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_positive,
+    checks_float_params,
     require_param_values,
 )
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -54,6 +55,7 @@ class ProdigyState(NamedTuple):
         return self.nu
 
 
+@checks_float_params
 def prodigy(
     learning_rate: ScalarOrSchedule = 1.0,
     betas: tuple[float | jax.Array, float | jax.Array] = (0.9, 0.999),
@@ -87,6 +89,8 @@ def prodigy(
     This is the paper's Algorithm (Adam version) in the form of the authors'
     PyTorch code and optax.contrib: ``(1 - b3)`` factors cancel in r/s, the
     learning rate carries Adam's bias correction, and eps is scaled by the new d.
+
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
 
     Args:
         learning_rate: multiplier of the learned step (a number >= 0 or a schedule
@@ -129,7 +133,7 @@ def prodigy(
     check_learning_rate(fn, learning_rate)
     b1, b2 = check_betas(fn, betas)
     if beta3 is not None:
-        check_decay(fn, "beta3", beta3)
+        check_decay(fn, "beta3", beta3, none=True)
     check_nonnegative(fn, "eps", eps)
     check_positive(fn, "estim_lr0", estim_lr0)
     check_positive(fn, "estim_lr_coef", estim_lr_coef)

@@ -26,6 +26,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
     check_range,
+    checks_float_params,
     require_param_values,
 )
 from gradtx._optimizers._rmsprop import scale_by_rms
@@ -294,7 +295,7 @@ def schedule_free_eval_params(state: Any, params: Any) -> Any:
 
 
 def _check_sf_common(fn, learning_rate, warmup_steps, b1, weight_lr_power, state_dtype):
-    check_learning_rate(fn, learning_rate)
+    check_learning_rate(fn, learning_rate, schedule=False)
     if warmup_steps is None:
         pass
     elif isinstance(warmup_steps, int | np.integer):
@@ -311,6 +312,7 @@ def _check_sf_common(fn, learning_rate, warmup_steps, b1, weight_lr_power, state
     check_dtype(fn, "state_dtype", state_dtype)
 
 
+@checks_float_params
 def schedule_free_sgd(
     learning_rate: float | jax.Array = 1.0,
     warmup_steps: int | None = None,
@@ -327,6 +329,8 @@ def schedule_free_sgd(
     learning rate ramps linearly from 0 to ``learning_rate`` (the base SGD sees
     the ramp at its 0-based count, the averaging weights at the 1-based one, as
     in optax.contrib), then stays constant.
+
+    Complex params: supported.
 
     Args:
         learning_rate: the peak SGD learning rate, >= 0.
@@ -351,7 +355,7 @@ def schedule_free_sgd(
     fn = "schedule_free_sgd"
     _check_sf_common(fn, learning_rate, warmup_steps, b1, weight_lr_power, state_dtype)
     if weight_decay is not None:
-        check_nonnegative(fn, "weight_decay", weight_decay)
+        check_nonnegative(fn, "weight_decay", weight_decay, none=True)
     if warmup_steps is not None:
         learning_rate = _warmup_constant(learning_rate, warmup_steps)
     base = sgd(learning_rate)
@@ -360,6 +364,7 @@ def schedule_free_sgd(
     return schedule_free(base, learning_rate, b1, weight_lr_power, state_dtype)
 
 
+@checks_float_params
 def schedule_free_adamw(
     learning_rate: float | jax.Array = 0.0025,
     warmup_steps: int | None = None,
@@ -379,6 +384,8 @@ def schedule_free_adamw(
     weight; the Adam first moment is dropped, so the base optimizer is
     ``scale_by_rms(b2, eps, eps_in_sqrt=False, bias_correction=True)``, one
     buffer instead of two).
+
+    Complex params: supported.
 
     Args:
         learning_rate: the peak learning rate, >= 0.

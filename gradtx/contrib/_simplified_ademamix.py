@@ -10,7 +10,7 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_learning_rate, check_nonnegative
+from gradtx._core._validate import check_learning_rate, check_nonnegative, checks_float_params
 from gradtx._optimizers._adam import check_adam_args
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
@@ -35,9 +35,10 @@ class ScaleBySimplifiedAdEMAMixState(NamedTuple):
 
 def _check(fn, b1, b2, alpha, eps, eps_root):
     check_adam_args(fn, b1, b2, eps, eps_root)
-    check_nonnegative(fn, "alpha", alpha)
+    check_nonnegative(fn, "alpha", alpha, schedule=True)
 
 
+@checks_float_params
 def scale_by_simplified_ademamix(
     b1: jax.typing.ArrayLike = 0.99,
     b2: jax.typing.ArrayLike = 0.95,
@@ -118,6 +119,7 @@ def _scale_by_simplified_ademamix(b1, b2, alpha, eps, eps_root) -> GradientTrans
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def simplified_ademamix(
     learning_rate: ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.99,
@@ -135,6 +137,8 @@ def simplified_ademamix(
 
     Because ``m`` sums about ``1 / (1 - b1)`` gradients, the learning rate is
     about ``1 - b1`` times Adam's (0.01 x for the default ``b1 = 0.99``).
+
+    Complex params: supported (second moments of |g|^2, so steps keep g's phase).
 
     Args:
         learning_rate: a number >= 0 or a schedule of the 0-based count.

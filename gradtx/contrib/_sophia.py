@@ -18,10 +18,12 @@ from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_coun
 from gradtx._core._validate import (
     check_decay,
     check_dtype,
+    check_int,
     check_learning_rate,
     check_nonnegative,
     check_positive,
     check_range,
+    checks_float_params,
 )
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
@@ -139,10 +141,12 @@ def _check_sophia_args(
         check_positive(fn, "clip_threshold", clip_threshold)
     check_range(fn, "update_interval", update_interval, 1.0)
     check_dtype(fn, "mu_dtype", mu_dtype)
+    check_int(fn, "print_win_rate_every_n_steps", every, low=0)
     if verbose:
         check_range(fn, "print_win_rate_every_n_steps", every, 1.0)
 
 
+@checks_float_params(complex_params=False)
 def scale_by_sophia(
     b1: float | jax.Array = 0.965,
     b2: float | jax.Array = 0.99,
@@ -269,6 +273,7 @@ def scale_by_sophia(
     return GradientTransformation(init, update)
 
 
+@checks_float_params(complex_params=False)
 def sophia(
     learning_rate: ScalarOrSchedule,
     b1: float | jax.Array = 0.965,
@@ -294,6 +299,9 @@ def sophia(
 
         obj_fn = lambda p: loss(p, batch)
         updates, state = opt.update(grads, state, params, obj_fn=obj_fn)
+
+    Complex params: not supported; ``init`` raises TypeError (wrap the optimizer in
+    ``contrib.split_real_and_imaginary`` to optimize real and imaginary parts).
 
     Args: see ``scale_by_sophia``; plus ``learning_rate`` (>= 0 or a schedule;
     the largest per-coordinate step is ``learning_rate * clip_threshold``),

@@ -106,9 +106,9 @@ def classify_critical_point(
     """
     fn = "curvature.classify_critical_point"
     if tol is not None:
-        check_nonnegative(fn, "tol", tol)
+        check_nonnegative(fn, "tol", tol, none=True)
     if grad_tol is not None:
-        check_nonnegative(fn, "grad_tol", grad_tol)
+        check_nonnegative(fn, "grad_tol", grad_tol, none=True)
     check_int(fn, "dense_threshold", dense_threshold, 0)
     check_int(fn, "num_samples", num_samples, 1)
     view = FlatView(params)

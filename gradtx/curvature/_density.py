@@ -126,7 +126,7 @@ def spectral_density(
     check_int(f"curvature.{fn}", "num_samples", num_samples, 1)
     check_int(f"curvature.{fn}", "num_points", num_points, 2)
     if sigma is not None:
-        check_positive(f"curvature.{fn}", "sigma", sigma)
+        check_positive(f"curvature.{fn}", "sigma", sigma, none=True)
     nodes, weights = slq_nodes_weights(
         op, view.size, view.dtype, order, num_samples, default_key(key)
     )

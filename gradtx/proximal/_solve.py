@@ -88,7 +88,7 @@ def fista_solve(
     check_int("proximal.fista_solve", "maxiter", maxiter, 1)
     check_positive("proximal.fista_solve", "tol", tol)
     if stepsize is not None:
-        check_positive("proximal.fista_solve", "stepsize", stepsize)
+        check_positive("proximal.fista_solve", "stepsize", stepsize, none=True)
     backtracking = stepsize is None
     lr = 1.0 if backtracking else stepsize
     if acceleration:

@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import Schedule
-from gradtx._core._validate import check_range, concrete_values
+from gradtx._core._validate import check_range, check_scalars, concrete_values
 from gradtx.schedules._schedule import (
     cosine_decay_schedule,
     exponential_decay,
@@ -42,6 +42,7 @@ def warmup_constant_schedule(
         >>> print(s(5), s(100))
         0.5 1.0
     """
+    check_scalars("warmup_constant_schedule", init_value=init_value, peak_value=peak_value)
     warmup_steps = steps_arg("warmup_constant_schedule", "warmup_steps", warmup_steps)
     return linear_schedule(init_value, peak_value, warmup_steps)
 
@@ -89,6 +90,9 @@ def warmup_cosine_decay_schedule(
         >>> opt = gradtx.adamw(learning_rate=lr, weight_decay=0.05)
     """
     fn = "warmup_cosine_decay_schedule"
+    check_scalars(
+        fn, init_value=init_value, peak_value=peak_value, end_value=end_value, exponent=exponent
+    )
     warmup_steps = steps_arg(fn, "warmup_steps", warmup_steps)
     decay_steps = steps_arg(fn, "decay_steps", decay_steps)
     if decay_steps <= warmup_steps:
@@ -133,6 +137,9 @@ def warmup_exponential_decay_schedule(
         0.5 0.5
     """
     fn = "warmup_exponential_decay_schedule"
+    check_scalars(
+        fn, init_value=init_value, peak_value=peak_value, end_value=end_value, none=("end_value",)
+    )
     warmup_steps = steps_arg(fn, "warmup_steps", warmup_steps)
     steps_arg(fn, "transition_steps", transition_steps)
     steps_arg(fn, "transition_begin", transition_begin)
@@ -191,6 +198,7 @@ def linear_onecycle_schedule(
         1.0
     """
     fn = "linear_onecycle_schedule"
+    check_scalars(fn, peak_value=peak_value)
     transition_steps = _check_onecycle(
         fn, transition_steps, pct_start, div_factor, final_div_factor
     )
@@ -239,6 +247,7 @@ def cosine_onecycle_schedule(
         1.0
     """
     fn = "cosine_onecycle_schedule"
+    check_scalars(fn, peak_value=peak_value)
     transition_steps = _check_onecycle(
         fn, transition_steps, pct_start, div_factor, final_div_factor
     )
@@ -345,6 +354,7 @@ def cyclic_schedule(
         1.0 0.1 0.55
     """
     fn = "cyclic_schedule"
+    check_scalars(fn, base_value=base_value, max_value=max_value)
     up = steps_arg(fn, "step_size_up", step_size_up, positive=True)
     down = up if step_size_down is None else steps_arg(fn, "step_size_down", step_size_down)
     if scale_fn is None:

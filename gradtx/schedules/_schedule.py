@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import jax.numpy as jnp
 
 from gradtx._core._contract import Schedule
-from gradtx._core._validate import check_range, concrete_values
+from gradtx._core._validate import check_range, check_scalars, concrete_values
 from gradtx.schedules._step_math import (
     ArrayLike,
     as_count,
@@ -51,6 +51,7 @@ def constant_schedule(value: ArrayLike) -> Schedule:
         >>> gradtx.constant_schedule(0.1)(1000)
         Array(0.1, dtype=float32)
     """
+    check_scalars("constant_schedule", value=value)
 
     def schedule(count):
         c = as_count(count)
@@ -96,6 +97,7 @@ def polynomial_schedule(
         0.25
     """
     fn = "polynomial_schedule"
+    check_scalars(fn, init_value=init_value, end_value=end_value, power=power)
     transition_steps = transition_steps_arg(fn, transition_steps)
     transition_begin = steps_arg(fn, "transition_begin", transition_begin)
     if transition_steps == 0:
@@ -134,6 +136,7 @@ def linear_schedule(
         0.25 1.0
     """
     fn = "linear_schedule"
+    check_scalars(fn, init_value=init_value, end_value=end_value)
     transition_steps = steps_arg(fn, "transition_steps", transition_steps)
     transition_begin = steps_arg(fn, "transition_begin", transition_begin)
     if transition_steps == 0:
@@ -171,6 +174,7 @@ def piecewise_constant_schedule(
         >>> print(s(99), s(100), s(250))
         1.0 0.1 0.05
     """
+    check_scalars("piecewise_constant_schedule", init_value=init_value)
     boundaries, scales = boundaries_arg("piecewise_constant_schedule", boundaries_and_scales)
     dtype = out_dtype(init_value, *scales)
 
@@ -222,6 +226,7 @@ def piecewise_interpolate_schedule(
         0.55 0.1 0.055
     """
     fn = "piecewise_interpolate_schedule"
+    check_scalars(fn, init_value=init_value)
     weights = {"linear": _linear_weight, "cosine": _cosine_weight}
     if interpolate_type not in weights:
         raise ValueError(
@@ -293,6 +298,7 @@ def exponential_decay(
         0.5 0.25
     """
     fn = "exponential_decay"
+    check_scalars(fn, init_value=init_value, end_value=end_value, none=("end_value",))
     transition_steps = transition_steps_arg(fn, transition_steps)
     transition_begin = steps_arg(fn, "transition_begin", transition_begin)
     check_range(fn, "decay_rate", decay_rate, 0.0)
@@ -357,6 +363,7 @@ def cosine_decay_schedule(
         >>> print(s(0), s(25), s(100))
         1.0 0.8535534 0.0
     """
+    check_scalars("cosine_decay_schedule", init_value=init_value, alpha=alpha, exponent=exponent)
     decay_steps = steps_arg("cosine_decay_schedule", "decay_steps", decay_steps, positive=True)
     dtype = out_dtype(init_value, alpha, exponent)
 

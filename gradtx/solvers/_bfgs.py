@@ -11,7 +11,7 @@ from jax.flatten_util import ravel_pytree
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule
 from gradtx._core._numerics import safe_increment, widest_float_dtype, zero_count
-from gradtx._core._validate import require_params
+from gradtx._core._validate import checks_float_params, require_params
 from gradtx.solvers._lbfgs import quasi_newton_chain
 from gradtx.solvers._linesearch_zoom import QUASI_NEWTON_LINESEARCH
 from gradtx.tree_utils._construct import tree_cast_like, tree_zeros_like
@@ -29,6 +29,7 @@ class ScaleByBFGSState(NamedTuple):
     inv_hessian: jax.Array
 
 
+@checks_float_params(complex_params=False)
 def scale_by_bfgs(scale_init_precond: bool = True) -> GradientTransformation:
     """Multiply the updates by the BFGS approximation of the inverse Hessian.
 
@@ -107,6 +108,7 @@ def scale_by_bfgs(scale_init_precond: bool = True) -> GradientTransformation:
     return GradientTransformation(init, update)
 
 
+@checks_float_params(complex_params=False)
 def bfgs(
     learning_rate: ScalarOrSchedule | None = None,
     scale_init_precond: bool = True,
@@ -120,6 +122,9 @@ def bfgs(
     ``gradtx.solvers.minimize(fun, params, bfgs())``). For small problems (up to a
     few thousand parameters): BFGS keeps all curvature pairs, so it usually needs
     fewer steps than L-BFGS, at ``O(n^2)`` memory.
+
+    Complex params: not supported; ``init`` raises TypeError (wrap the optimizer in
+    ``contrib.split_real_and_imaginary`` to optimize real and imaginary parts).
 
     Args:
       learning_rate: a fixed factor or schedule on the direction; None leaves the

@@ -9,7 +9,12 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, identity
 from gradtx._core._numerics import safe_increment, widest_float_dtype, zero_count
-from gradtx._core._validate import check_int, check_learning_rate, require_params
+from gradtx._core._validate import (
+    check_int,
+    check_learning_rate,
+    checks_float_params,
+    require_params,
+)
 from gradtx.solvers._linesearch_zoom import QUASI_NEWTON_LINESEARCH
 from gradtx.transforms._scaling import scale, scale_by_learning_rate
 from gradtx.tree_utils._arithmetic import tree_add_scale, tree_scale, tree_sub
@@ -64,6 +69,7 @@ def lbfgs_direction(updates, s_memory, y_memory, rhos, gamma, newest: jax.Array)
     return r
 
 
+@checks_float_params
 def scale_by_lbfgs(
     memory_size: int = 10, scale_init_precond: bool = True
 ) -> GradientTransformation:
@@ -156,6 +162,7 @@ def scale_by_lbfgs(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def lbfgs(
     learning_rate: ScalarOrSchedule | None = None,
     memory_size: int = 10,
@@ -172,6 +179,8 @@ def lbfgs(
     positive definite). For a deterministic objective, take each step's value
     and gradient from the state with ``value_and_grad_from_state``, or run the
     whole solve in one compiled loop with ``gradtx.solvers.minimize``.
+
+    Complex params: supported.
 
     Args:
       learning_rate: a fixed factor or schedule on the direction; None (the
@@ -223,6 +232,6 @@ def quasi_newton_chain(
     if learning_rate is None:
         step = scale(-1.0)
     else:
-        check_learning_rate(fn, learning_rate)
+        check_learning_rate(fn, learning_rate, none=True)
         step = scale_by_learning_rate(learning_rate)
     return chain(direction, step, identity() if linesearch is None else linesearch)

@@ -150,13 +150,13 @@ def scale_by_zoom_linesearch(
     fn = "scale_by_zoom_linesearch"
     check_int(fn, "max_linesearch_steps", max_linesearch_steps, 1)
     if max_learning_rate is not None:
-        check_positive(fn, "max_learning_rate", max_learning_rate)
+        check_positive(fn, "max_learning_rate", max_learning_rate, none=True)
     check_nonnegative(fn, "tol", tol)
     check_positive(fn, "increase_factor", increase_factor)
     check_range(fn, "slope_rtol", slope_rtol, 0.0, 1.0)
     check_nonnegative(fn, "curv_rtol", curv_rtol)
     if approx_dec_rtol is not None:
-        check_nonnegative(fn, "approx_dec_rtol", approx_dec_rtol)
+        check_nonnegative(fn, "approx_dec_rtol", approx_dec_rtol, none=True)
     check_nonnegative(fn, "stepsize_precision", stepsize_precision)
     if initial_guess_strategy not in ("one", "keep"):
         raise ValueError(

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, chain
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import require_params
+from gradtx._core._validate import checks_float_params, require_params
 from gradtx.solvers._linesearch_zoom import scale_by_zoom_linesearch
 from gradtx.transforms._scaling import scale
 from gradtx.tree_utils._arithmetic import tree_add_scale, tree_scale, tree_sub, tree_where
@@ -28,6 +28,7 @@ class ScaleByNCGState(NamedTuple):
     prev_direction: Any
 
 
+@checks_float_params
 def scale_by_ncg(
     method: str = "polak-ribiere", restart_every: int | None = None
 ) -> GradientTransformation:
@@ -114,6 +115,7 @@ def scale_by_ncg(
     return GradientTransformation(init, update)
 
 
+@checks_float_params
 def ncg(
     method: str = "polak-ribiere",
     restart_every: int | None = None,
@@ -128,6 +130,8 @@ def ncg(
     copies of the params, less than L-BFGS; usually more steps than L-BFGS.
     Use it like ``lbfgs`` (``value=``, ``grad=``, ``value_fn=``) or with
     ``gradtx.solvers.minimize``.
+
+    Complex params: supported.
 
     Args:
       method: see ``scale_by_ncg``.

@@ -9,7 +9,13 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, chain
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_int, check_nonnegative, check_positive, require_params
+from gradtx._core._validate import (
+    check_int,
+    check_nonnegative,
+    check_positive,
+    checks_float_params,
+    require_params,
+)
 from gradtx.curvature._products import hvp
 from gradtx.solvers._linesearch_zoom import QUASI_NEWTON_LINESEARCH
 from gradtx.solvers._objective import value_dtype, value_fn_kwargs
@@ -43,6 +49,7 @@ class _CG(NamedTuple):
     negative: jax.Array
 
 
+@checks_float_params(complex_params=False)
 def scale_by_newton_cg(
     damping: float = 0.0,
     cg_max_steps: int = 50,
@@ -198,6 +205,7 @@ def _martens_damping(objective, params, g, p, lam, value=None):
     return jnp.where(jnp.isfinite(rho), rho, 0.0).astype(dt), (lam * factor).astype(dt)
 
 
+@checks_float_params(complex_params=False)
 def newton_cg(
     damping: float = 0.0,
     cg_max_steps: int = 50,
@@ -212,6 +220,9 @@ def newton_cg(
     linesearch)``; the default line search is the zoom search with first guess 1
     (the Newton step). ``update`` needs ``value=``, ``grad=`` and ``value_fn=``;
     or run it with ``gradtx.solvers.minimize(fun, params, newton_cg())``.
+
+    Complex params: not supported; ``init`` raises TypeError (wrap the optimizer in
+    ``contrib.split_real_and_imaginary`` to optimize real and imaginary parts).
 
     Args:
       damping: see ``scale_by_newton_cg``.

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation
 from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
-from gradtx._core._validate import check_decay, check_dtype, check_range
+from gradtx._core._validate import check_decay, check_dtype, check_range, checks_float_params
 from gradtx.tree_utils._construct import tree_zeros_like
 from gradtx.tree_utils._moments import bias_correction_factor
 from gradtx.tree_utils._tree_math import zip_map
@@ -27,6 +27,7 @@ class TraceState(NamedTuple):
     count: jax.Array | None = None
 
 
+@checks_float_params
 def trace(
     decay: float | jax.Array,
     nesterov: bool = False,
@@ -66,7 +67,7 @@ def trace(
     """
     check_range("trace", "decay", decay, 0.0, 1.0)
     check_dtype("trace", "accumulator_dtype", accumulator_dtype)
-    check_range("trace", "dampening", dampening, 0.0, 1.0)
+    check_range("trace", "dampening", dampening, 0.0, 1.0, none=True)
     accumulator_dtype = canonicalize_dtype(accumulator_dtype)
     damped = dampening is not None
 
@@ -102,6 +103,7 @@ class EmaState(NamedTuple):
     ema: object
 
 
+@checks_float_params
 def ema(
     decay: float | jax.Array, debias: bool = True, accumulator_dtype=None
 ) -> GradientTransformation:

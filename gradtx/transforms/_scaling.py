@@ -15,7 +15,12 @@ from gradtx._core._contract import (
     init_empty_state,
 )
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_learning_rate, check_nonnegative
+from gradtx._core._validate import (
+    check_learning_rate,
+    check_nonnegative,
+    check_scalar,
+    reported_as,
+)
 from gradtx.tree_utils._reductions import tree_norm
 
 ScaleState = EmptyState  # optax's name for scale's state
@@ -30,7 +35,13 @@ def scale(step_size: float | jax.Array) -> GradientTransformation:
     Args:
         step_size: any real scalar (a Python number or a JAX array, traced or not).
             Updates keep their dtype.
+
+    Raises:
+        TypeError: ``step_size`` is not a real scalar (a string, None, a list, a
+            vector, a complex number, a bool or a function: use
+            ``scale_by_schedule`` for a schedule).
     """
+    check_scalar("scale", "step_size", step_size)
 
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
@@ -95,7 +106,10 @@ def scale_by_learning_rate(
     Raises:
         ValueError: a concrete negative or non-finite learning rate.
     """
-    check_learning_rate("scale_by_learning_rate", learning_rate)
+    # None (documented above) only when this is the factory the user called: an
+    # optimizer that builds it passes its own learning rate, where None is a mistake.
+    outer = reported_as("scale_by_learning_rate") == "scale_by_learning_rate"
+    check_learning_rate("scale_by_learning_rate", learning_rate, none=outer)
     if learning_rate is None:
         learning_rate = 1.0
     m = -1 if flip_sign else 1
@@ -110,8 +124,8 @@ def learning_rate_or_identity(fn: str, learning_rate: ScalarOrSchedule | None):
     None means 1.0 (a descent step of the raw direction); optax's None skips the
     sign flip, which turns descent into ascent, so gradtx does not follow it.
     """
-    check_learning_rate(fn, learning_rate)
-    return scale_by_learning_rate(learning_rate)
+    check_learning_rate(fn, learning_rate, none=True)
+    return scale_by_learning_rate(1.0 if learning_rate is None else learning_rate)
 
 
 def normalize_by_update_norm(
@@ -142,6 +156,7 @@ def normalize_by_update_norm(
         >>> tx.update(jnp.array([3.0, 4.0]), tx.init(jnp.zeros(2)))[0]
         Array([0.6, 0.8], dtype=float32)
     """
+    check_scalar("normalize_by_update_norm", "scale_factor", scale_factor)
     check_nonnegative("normalize_by_update_norm", "eps", eps)
 
     def update(updates, state, params=None, **extra_args):

@@ -42,7 +42,7 @@ def add_decayed_weights(
         ValueError: negative concrete ``weight_decay``, or ``update`` called
             without params.
     """
-    check_range("add_decayed_weights", "weight_decay", weight_decay, 0.0)
+    check_range("add_decayed_weights", "weight_decay", weight_decay, 0.0, schedule=True)
 
     scheduled = callable(weight_decay)
     skip = isinstance(weight_decay, int | float) and weight_decay == 0

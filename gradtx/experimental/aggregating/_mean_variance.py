@@ -11,6 +11,7 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, chain, identity, init_empty_state
 from gradtx._core._numerics import safe_increment, zero_count
+from gradtx._core._validate import check_axes, check_decay, check_int
 from gradtx.experimental.aggregating._process import Aggregator, process
 from gradtx.tree_utils._arithmetic import tree_where
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -93,6 +94,9 @@ def get_per_element_mean_and_sum_sq_diff_grads(
         >>> mean, aux["sum_sq_diff_grads"]
         (Array([2.], dtype=float32), Array([2.], dtype=float32))
     """
+    fn = "experimental.aggregating.get_per_element_mean_and_sum_sq_diff_grads"
+    check_axes(fn, "per_elt_axis", per_elt_axis)
+    check_int(fn, "accumulation_steps", accumulation_steps, low=1)
     axis = per_elt_axis if isinstance(per_elt_axis, int) else tuple(per_elt_axis)
 
     if accumulation_steps == 1:
@@ -176,6 +180,11 @@ def track_per_element_mean_and_variance_with_ema(
         >>> s.variance_grads_ema
         Array([0.5], dtype=float32)
     """
+    check_decay(
+        "experimental.aggregating.track_per_element_mean_and_variance_with_ema",
+        "ema_decay",
+        ema_decay,
+    )
 
     def init(params):
         return PerElementMeanAndVarianceEMAState(

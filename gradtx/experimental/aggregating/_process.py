@@ -10,6 +10,7 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, chain, identity, init_empty_state
 from gradtx._core._numerics import zero_count
+from gradtx._core._validate import check_axes
 from gradtx.tree_utils._arithmetic import tree_where
 from gradtx.tree_utils._construct import tree_zeros_like
 from gradtx.tree_utils._state import tree_get
@@ -114,6 +115,7 @@ def average_per_element_updates(per_elt_axis: int | Sequence[int] = 0) -> Aggreg
         >>> agg.update(jnp.array([[1.0], [3.0]]), agg.init(jnp.zeros(1)))[0]
         Array([2.], dtype=float32)
     """
+    check_axes("experimental.aggregating.average_per_element_updates", "per_elt_axis", per_elt_axis)
     axis = per_elt_axis if isinstance(per_elt_axis, int) else tuple(per_elt_axis)
 
     def update(per_elt_updates, state, params=None, **extra_args):
