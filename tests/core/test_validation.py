@@ -56,8 +56,8 @@ BAD = [
     (gx.scale_by_adadelta, dict(rho=2.0), "rho", "[0, 1)", "2.0"),
     (gx.trace, dict(decay=1.5), "decay", "[0, 1]", "1.5"),
     (gx.ema, dict(decay=-0.5), "decay", "[0, 1)", "-0.5"),
-    (gx.clip, dict(max_delta=-1.0), "max_delta", "[0, inf)", "-1.0"),
-    (gx.clip_by_global_norm, dict(max_norm=-1.0), "max_norm", "[0, inf)", "-1.0"),
+    (gx.clip, dict(max_delta=-1.0), "max_delta", "[0, inf]", "-1.0"),
+    (gx.clip_by_global_norm, dict(max_norm=-1.0), "max_norm", "[0, inf]", "-1.0"),
     (gx.add_decayed_weights, dict(weight_decay=-1.0), "weight_decay", "[0, inf)", "-1.0"),
     (gx.scale_by_learning_rate, dict(learning_rate=-2.0), "learning_rate", "[0, inf)", "-2.0"),
     (
