@@ -5,11 +5,12 @@ from __future__ import annotations
 import jax
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._validate import check_learning_rate, check_nonnegative
+from gradtx._core._validate import check_learning_rate, check_nonnegative, validates_through_parts
 from gradtx.transforms._noise import add_noise
 from gradtx.transforms._scaling import scale_by_learning_rate
 
 
+@validates_through_parts
 def noisy_sgd(
     learning_rate: ScalarOrSchedule,
     eta: float | jax.Array = 0.01,

@@ -16,7 +16,7 @@ from gradtx._core._contract import (
     with_extra_args_support,
 )
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_int, check_nonnegative
+from gradtx._core._validate import check_int, check_nonnegative, validates_through_parts
 from gradtx._optimizers._sgd import sgd
 from gradtx.curvature._eigen import hessian_eigenvalues
 from gradtx.curvature._inputs import as_key, inner_update_with_objective
@@ -144,6 +144,7 @@ def saddle_perturbation(
     return GradientTransformation(init, update)
 
 
+@validates_through_parts
 def perturbed_gd(
     learning_rate: ScalarOrSchedule,
     radius: float | jax.Array = 0.01,

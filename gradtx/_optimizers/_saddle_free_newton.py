@@ -13,7 +13,13 @@ from gradtx._core._contract import (
     chain,
     init_empty_state,
 )
-from gradtx._core._validate import check_int, check_learning_rate, check_nonnegative, require_params
+from gradtx._core._validate import (
+    check_int,
+    check_learning_rate,
+    check_nonnegative,
+    require_params,
+    validates_through_parts,
+)
 from gradtx.curvature._eigen import krylov_eigh
 from gradtx.curvature._flat import FlatView
 from gradtx.curvature._inputs import require_obj_fn
@@ -93,6 +99,7 @@ def scale_by_saddle_free_newton(
     return GradientTransformation(init_empty_state, update)
 
 
+@validates_through_parts
 def saddle_free_newton(
     learning_rate: ScalarOrSchedule = 1.0, damping: float | jax.Array = 1e-4, order: int = 10
 ) -> GradientTransformation:

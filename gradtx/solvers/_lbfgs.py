@@ -9,7 +9,12 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, identity
 from gradtx._core._numerics import safe_increment, widest_float_dtype, zero_count
-from gradtx._core._validate import check_int, check_learning_rate, require_params
+from gradtx._core._validate import (
+    check_int,
+    check_learning_rate,
+    require_params,
+    validates_through_parts,
+)
 from gradtx.solvers._linesearch_zoom import QUASI_NEWTON_LINESEARCH
 from gradtx.transforms._scaling import scale, scale_by_learning_rate
 from gradtx.tree_utils._arithmetic import tree_add_scale, tree_scale, tree_sub
@@ -155,6 +160,7 @@ def scale_by_lbfgs(
     return GradientTransformation(init, update)
 
 
+@validates_through_parts
 def lbfgs(
     learning_rate: ScalarOrSchedule | None = None,
     memory_size: int = 10,

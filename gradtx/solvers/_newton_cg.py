@@ -9,7 +9,12 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, chain
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_int, check_nonnegative, require_params
+from gradtx._core._validate import (
+    check_int,
+    check_nonnegative,
+    require_params,
+    validates_through_parts,
+)
 from gradtx.curvature._products import hvp
 from gradtx.solvers._linesearch_zoom import QUASI_NEWTON_LINESEARCH
 from gradtx.solvers._objective import value_fn_kwargs
@@ -136,6 +141,7 @@ def scale_by_newton_cg(
     return GradientTransformation(init, update)
 
 
+@validates_through_parts
 def newton_cg(
     damping: float = 0.0,
     cg_max_steps: int = 50,
