@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._validate import check_learning_rate
+from gradtx._core._validate import check_learning_rate, check_range, validates_through_parts
 from gradtx._optimizers._adam import scale_by_adam
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -57,6 +57,8 @@ def scale_by_optimistic_gradient(
         >>> tx.update(jnp.array([3.0]), s)[0]
         Array([5.], dtype=float32)
     """
+    check_range("scale_by_optimistic_gradient", "alpha", alpha)
+    check_range("scale_by_optimistic_gradient", "beta", beta)
 
     def init(params):
         return ScaleByOptimisticGradientState(
@@ -85,6 +87,7 @@ def scale_by_optimistic_gradient(
     return GradientTransformation(init, update)
 
 
+@validates_through_parts
 def optimistic_gradient_descent(
     learning_rate: ScalarOrSchedule,
     alpha: ScalarOrSchedule = 1.0,
@@ -129,6 +132,7 @@ def _adam_then_optimism(b1, b2, eps, eps_root, mu_dtype, nesterov, alpha, beta, 
     )
 
 
+@validates_through_parts
 def optimistic_adam_v2(
     learning_rate: ScalarOrSchedule,
     *,
@@ -180,6 +184,7 @@ def optimistic_adam_v2(
     )
 
 
+@validates_through_parts
 def optimistic_adam(
     learning_rate: jax.typing.ArrayLike,
     optimism: jax.typing.ArrayLike | None = None,

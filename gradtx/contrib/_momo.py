@@ -14,6 +14,7 @@ from gradtx._core._validate import (
     check_decay,
     check_learning_rate,
     check_nonnegative,
+    check_range,
     require_params,
 )
 from gradtx._optimizers._adam import check_adam_args
@@ -116,9 +117,10 @@ def _prox_step(alpha, wd, tau, direction, params, updates):
     return jax.tree.map(f, direction, params, updates)
 
 
-def _check_common(fn, learning_rate, weight_decay):
+def _check_common(fn, learning_rate, weight_decay, lower_bound):
     check_learning_rate(fn, learning_rate)
     check_nonnegative(fn, "weight_decay", weight_decay)
+    check_range(fn, "lower_bound", lower_bound)
 
 
 def momo(
@@ -187,7 +189,7 @@ def momo(
         Array(3.5, dtype=float32)
     """
     fn = "contrib.momo"
-    _check_common(fn, learning_rate, weight_decay)
+    _check_common(fn, learning_rate, weight_decay, lower_bound)
     check_decay(fn, "beta", beta)
 
     def init(params):
@@ -290,7 +292,7 @@ def momo_adam(
         True
     """
     fn = "contrib.momo_adam"
-    _check_common(fn, learning_rate, weight_decay)
+    _check_common(fn, learning_rate, weight_decay, lower_bound)
     check_adam_args(fn, b1, b2, eps)
 
     def init(params):

@@ -15,7 +15,7 @@ from gradtx._core._contract import (
     init_empty_state,
 )
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_learning_rate, check_nonnegative
+from gradtx._core._validate import check_learning_rate, check_nonnegative, check_range
 from gradtx.tree_utils._reductions import tree_norm
 
 ScaleState = EmptyState  # optax's name for scale's state
@@ -30,7 +30,11 @@ def scale(step_size: float | jax.Array) -> GradientTransformation:
     Args:
         step_size: any real scalar (a Python number or a JAX array, traced or not).
             Updates keep their dtype.
+
+    Raises:
+        ValueError: a concrete NaN or infinite ``step_size``.
     """
+    check_range("scale", "step_size", step_size)
 
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
@@ -143,6 +147,7 @@ def normalize_by_update_norm(
         Array([0.6, 0.8], dtype=float32)
     """
     check_nonnegative("normalize_by_update_norm", "eps", eps)
+    check_range("normalize_by_update_norm", "scale_factor", scale_factor)
 
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
