@@ -69,7 +69,7 @@ def test_errors():
         gx.dynamic_sampling(4, test="variance")
     with pytest.raises(ValueError, match="nu is only used with test='inner_product'"):
         gx.dynamic_sampling(4, test="norm", nu=5.0)
-    with pytest.raises(ValueError, match="max_batch_size must be >= 8; got 4"):
+    with pytest.raises(ValueError, match=r"initial_batch_size=8, max_batch_size=4\): max_batch_size must be >= initial_batch_size"):
         gx.dynamic_sampling(8, max_batch_size=4)
     tx = gx.dynamic_sampling(4)
     with pytest.raises(ValueError, match="at least 2 rows"):
