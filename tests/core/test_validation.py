@@ -11,6 +11,10 @@ import numpy as np
 import pytest
 
 import gradtx as gx
+from tests.messages import (
+    MSG_GRADTX_ADAM_MU_DTYPE_NONSENSE_MU_DTYPE,
+    MSG_GRADTX_SCALE_BY_SCHEDULE_STEP_SIZE_FN,
+)
 
 # (factory, kwargs, argument name, range text, value text)
 BAD = [
@@ -82,16 +86,14 @@ def test_bad_hyperparameter_message(factory, kwargs, arg, rng, val):
 
 
 def test_bad_dtype_argument():
-    with pytest.raises(
-        TypeError, match=r"gradtx.adam\(mu_dtype='nonsense'\): mu_dtype must be a dtype"
-    ):
+    with pytest.raises(TypeError, match=MSG_GRADTX_ADAM_MU_DTYPE_NONSENSE_MU_DTYPE):
         gx.adam(0.1, mu_dtype="nonsense")
 
 
 def test_scale_by_schedule_needs_a_callable():
     with pytest.raises(
         TypeError,
-        match=r"gradtx.scale_by_schedule\(step_size_fn=...\): step_size_fn must be a function",
+        match=MSG_GRADTX_SCALE_BY_SCHEDULE_STEP_SIZE_FN,
     ):
         gx.scale_by_schedule(0.1)
 
