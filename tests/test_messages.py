@@ -16,7 +16,9 @@ def test_every_message_constant_is_used():
     for path in TESTS.rglob("*.py"):
         if path.name != "messages.py":
             used |= set(re.findall(r"\bMSG_[A-Z0-9_]+\b", path.read_text()))
-    assert not names - used, f"unused message constants in tests/messages.py: {sorted(names - used)}"
+    assert not names - used, (
+        f"unused message constants in tests/messages.py: {sorted(names - used)}"
+    )
 
 
 def test_message_constants_are_valid_patterns():

@@ -14,7 +14,9 @@ from gradtx._core._validate import reported_as
 def check_key(fn: str, key: Any) -> None:
     """Raise TypeError unless ``key`` is an int seed, a typed key or a raw uint32[2] key."""
     if isinstance(key, bool):
-        raise TypeError(f"gradtx.{reported_as(fn)}(key={key!r}): key must be an int or a JAX PRNG key.")
+        raise TypeError(
+            f"gradtx.{reported_as(fn)}(key={key!r}): key must be an int or a JAX PRNG key."
+        )
     if isinstance(key, int | np.integer):
         return
     dtype = getattr(key, "dtype", None)

@@ -16,20 +16,14 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+
+from tests.fuzz._profiles import fuzz_profile
 
 __all__ = ["FUZZ_TREES", "check_values", "check_vmap_values", "redraw"]
 
-settings.register_profile(
-    "gradtx-fuzz-trees",
-    derandomize=True,
-    max_examples=3,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-FUZZ_TREES = settings.get_profile("gradtx-fuzz-trees")
+FUZZ_TREES = fuzz_profile("gradtx-fuzz-trees", max_examples=3)
 
 CASE = st.tuples(
     st.integers(0, 2**16),  # seed
@@ -50,6 +44,11 @@ def redraw(tree, seed: int, scale: float = 1.0, bad: float | None = None, where:
         i = full[where % len(full)]
         new[i] = new[i].reshape(-1).at[0].set(bad).reshape(new[i].shape)
     return treedef.unflatten(new)
+
+
+def _draw(case, params, grads):
+    seed, scale, bad, where = case
+    return redraw(params, seed), redraw(grads, seed + 1, scale, bad, where), scale, bad
 
 
 def _dtypes(tree):
@@ -73,16 +72,16 @@ def check_values(init, update, params, grads, apply_updates) -> None:
     @FUZZ_TREES
     @given(CASE)
     def check(case):
-        seed, scale, bad, where = case
-        p = redraw(params, seed)
-        g = redraw(grads, seed + 1, scale, bad, where)
+        p, g, scale, bad = _draw(case, params, grads)
         s0 = init(p)
         u1, s1 = update(g, s0, p)
         _check_step(g, s0, u1, s1)
         u2, s2 = update(g, s1, apply_updates(p, u1))
         _check_step(g, s0, u2, s2)
         if bad is None:
-            assert _finite(u1) and _finite(u2), f"finite gradients (scale {scale}), non-finite updates"
+            assert _finite(u1) and _finite(u2), (
+                f"finite gradients (scale {scale}), non-finite updates"
+            )
 
     check()
 
@@ -95,9 +94,7 @@ def check_vmap_values(batched, single, params, grads) -> None:
     @FUZZ_TREES
     @given(CASE)
     def check(case):
-        seed, scale, bad, where = case
-        p = redraw(params, seed)
-        g = redraw(grads, seed + 1, scale, bad, where)
+        p, g, _, bad = _draw(case, params, grads)
         out = batched(g, p)
         assert jax.tree.structure(out) == jax.tree.structure(p)
         assert _dtypes(out) == _dtypes(p)

@@ -17,21 +17,14 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.fuzz._cases import PAIRS, Pair, Spec, fn_pattern, spec
 from tests.fuzz._needs_h_validate import needs_h_validate
+from tests.fuzz._profiles import fuzz_profile
 
-settings.register_profile(
-    "gradtx-fuzz",
-    derandomize=True,
-    max_examples=8,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-FUZZ = settings.get_profile("gradtx-fuzz")
+FUZZ = fuzz_profile("gradtx-fuzz", max_examples=8)
 
 HUGE, TINY = 1e300, 1e-300
 

@@ -112,5 +112,3 @@ def rebuild(entry: Entry, **overrides: Any):
     if r is None:
         raise LookupError(f"registry entry {entry.name!r} has no recoverable factory call")
     return r.factory(**{**r.kwargs, **overrides})
-
-
