@@ -8,11 +8,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gradtx._core._validate import reported_as
+
 
 def check_key(fn: str, key: Any) -> None:
     """Raise TypeError unless ``key`` is an int seed, a typed key or a raw uint32[2] key."""
     if isinstance(key, bool):
-        raise TypeError(f"gradtx.{fn}(key={key!r}): key must be an int or a JAX PRNG key.")
+        raise TypeError(
+            f"gradtx.{reported_as(fn)}(key={key!r}): key must be an int or a JAX PRNG key."
+        )
     if isinstance(key, int | np.integer):
         return
     dtype = getattr(key, "dtype", None)
@@ -24,7 +28,7 @@ def check_key(fn: str, key: Any) -> None:
     if dtype is not None and jnp.issubdtype(dtype, jnp.integer) and shape == ():
         return
     raise TypeError(
-        f"gradtx.{fn}(key=...): key must be an int, a scalar typed PRNG key "
+        f"gradtx.{reported_as(fn)}(key=...): key must be an int, a scalar typed PRNG key "
         f"(jax.random.key) or a raw uint32[2] key; got {type(key).__name__}"
         + (f" of dtype {dtype} and shape {shape}." if dtype is not None else ".")
     )

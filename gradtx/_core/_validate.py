@@ -176,15 +176,19 @@ def check_range(
     arr = concrete_values(value)
     if arr is None:
         return
+    # A missing bound is an open infinite one: [0, inf) excludes inf. Pass
+    # ``high=math.inf`` (closed) where inf is a meaningful value: [0, inf].
+    low_open = low_open or low is None
+    high_open = high_open or high is None
+    low = -np.inf if low is None else low
+    high = np.inf if high is None else high
     ok = ~np.isnan(arr) if arr.dtype.kind == "f" else np.ones(arr.shape, bool)
-    if low is not None:
-        ok &= (arr > low) if low_open else (arr >= low)
-    if high is not None:
-        ok &= (arr < high) if high_open else (arr <= high)
+    ok &= (arr > low) if low_open else (arr >= low)
+    ok &= (arr < high) if high_open else (arr <= high)
     if np.all(ok):
         return
-    lo = "(-inf" if low is None else ("(" if low_open else "[") + f"{low:g}"
-    hi = "inf)" if high is None else f"{high:g}" + (")" if high_open else "]")
+    lo = ("(" if low_open else "[") + f"{low:g}"
+    hi = f"{high:g}" + (")" if high_open else "]")
     raise ValueError(
         f"gradtx.{reported_as(fn)}({name}={format_value(value)}): {name} must be in {lo}, {hi}; got {format_value(value)}."
     )
@@ -226,13 +230,14 @@ def check_learning_rate(
     ``schedule=False`` for the few whose learning rate is an initial value only
     (``rprop``'s first step size, schedule-free's peak rate).
     """
-    check_range(fn, name, value, 0.0, schedule=schedule, none=none, array=array)
+    check_scalar(fn, name, value, schedule=schedule, none=none, array=array)
     arr = concrete_values(value)
-    if arr is not None and not np.all(np.isfinite(arr)):
+    if arr is not None and np.any(np.isposinf(arr)):
         raise ValueError(
             f"gradtx.{reported_as(fn)}({name}={format_value(value)}): {name} must be finite; "
             f"got {format_value(value)}."
         )
+    check_range(fn, name, value, 0.0, schedule=schedule, none=none, array=array)
 
 
 def check_int(fn: str, name: str, value: Any, low: int | None = None) -> None:

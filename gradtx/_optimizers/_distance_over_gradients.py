@@ -11,7 +11,7 @@ from gradtx._core._contract import GradientTransformation
 from gradtx._core._validate import (
     check_dtype,
     check_nonnegative,
-    check_scalar,
+    check_range,
     checks_float_params,
     require_param_values,
     require_params,
@@ -81,7 +81,7 @@ def scale_by_distance_over_gradients(
     fn = "scale_by_distance_over_gradients"
     check_nonnegative(fn, "reps_rel", reps_rel)
     check_nonnegative(fn, "eps", eps)
-    check_scalar(fn, "global_scale", global_scale)
+    check_range(fn, "global_scale", global_scale)
     check_dtype(fn, "param_dtype", param_dtype)
 
     def norm(x):

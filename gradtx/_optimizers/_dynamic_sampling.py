@@ -125,7 +125,13 @@ def dynamic_sampling(
         if test != "inner_product":
             raise ValueError(f"gradtx.{fn}(nu={nu!r}): nu is only used with test='inner_product'.")
     if max_batch_size is not None:
-        check_int(fn, "max_batch_size", max_batch_size, initial_batch_size)
+        check_int(fn, "max_batch_size", max_batch_size, 1)
+        if max_batch_size < initial_batch_size:
+            raise ValueError(
+                f"gradtx.{fn}(initial_batch_size={initial_batch_size}, "
+                f"max_batch_size={max_batch_size}): max_batch_size must be >= "
+                "initial_batch_size; raise max_batch_size or lower initial_batch_size."
+            )
     cap = np.iinfo(np.int32).max if max_batch_size is None else max_batch_size
 
     def init(params):

@@ -5,11 +5,17 @@ from __future__ import annotations
 import jax
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._validate import check_learning_rate, check_nonnegative, checks_float_params
+from gradtx._core._validate import (
+    check_learning_rate,
+    check_nonnegative,
+    checks_float_params,
+    validates_through_parts,
+)
 from gradtx.transforms._noise import add_noise
 from gradtx.transforms._scaling import scale_by_learning_rate
 
 
+@validates_through_parts
 @checks_float_params
 def noisy_sgd(
     learning_rate: ScalarOrSchedule,

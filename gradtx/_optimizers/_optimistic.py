@@ -11,8 +11,8 @@ import jax.numpy as jnp
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
 from gradtx._core._validate import (
     check_learning_rate,
+    check_range,
     check_scalar,
-    check_scalars,
     checks_float_params,
     validates_through_parts,
 )
@@ -64,7 +64,8 @@ def scale_by_optimistic_gradient(
         >>> tx.update(jnp.array([3.0]), s)[0]
         Array([5.], dtype=float32)
     """
-    check_scalars("scale_by_optimistic_gradient", alpha=alpha, beta=beta)
+    check_range("scale_by_optimistic_gradient", "alpha", alpha)
+    check_range("scale_by_optimistic_gradient", "beta", beta)
 
     def init(params):
         return ScaleByOptimisticGradientState(
@@ -194,6 +195,7 @@ def optimistic_adam_v2(
     )
 
 
+@validates_through_parts
 @checks_float_params
 def optimistic_adam(
     learning_rate: jax.typing.ArrayLike,

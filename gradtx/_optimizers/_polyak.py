@@ -8,7 +8,6 @@ import numpy as np
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, init_empty_state
 from gradtx._core._validate import (
-    check_learning_rate,
     check_nonnegative,
     check_range,
     checks_float_params,
@@ -139,7 +138,7 @@ def polyak_sgd(
         Array(3.5, dtype=float32)
     """
     _check_polyak_args("polyak_sgd", f_min, max_learning_rate, eps, variant)
-    check_learning_rate("polyak_sgd", scaling)
+    check_nonnegative("polyak_sgd", "scaling", scaling)
     return chain(
         scale_by_polyak(f_min, max_learning_rate, eps, variant), scale_by_learning_rate(scaling)
     )

@@ -16,7 +16,12 @@ from gradtx._core._contract import (
     with_extra_args_support,
 )
 from gradtx._core._numerics import safe_increment, zero_count
-from gradtx._core._validate import check_int, check_nonnegative, checks_float_params
+from gradtx._core._validate import (
+    check_int,
+    check_nonnegative,
+    checks_float_params,
+    validates_through_parts,
+)
 from gradtx._optimizers._sgd import sgd
 from gradtx.curvature._eigen import hessian_eigenvalues
 from gradtx.curvature._inputs import as_key, inner_update_with_objective
@@ -144,6 +149,7 @@ def saddle_perturbation(
     return GradientTransformation(init, update)
 
 
+@validates_through_parts
 @checks_float_params
 def perturbed_gd(
     learning_rate: ScalarOrSchedule,

@@ -19,6 +19,7 @@ from gradtx._core._validate import (
     check_nonnegative,
     checks_float_params,
     require_params,
+    validates_through_parts,
 )
 from gradtx.curvature._eigen import krylov_eigh
 from gradtx.curvature._flat import FlatView
@@ -99,6 +100,7 @@ def scale_by_saddle_free_newton(
     return GradientTransformation(init_empty_state, update)
 
 
+@validates_through_parts
 @checks_float_params(complex_params=False)
 def saddle_free_newton(
     learning_rate: ScalarOrSchedule = 1.0, damping: float | jax.Array = 1e-4, order: int = 10

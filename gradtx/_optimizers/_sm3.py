@@ -112,8 +112,11 @@ def scale_by_sm3(
             else:
                 covers = [jnp.reshape(n, _axis_shape(k, i, g.shape[i])) for i, n in enumerate(nu)]
                 a = c * abs_sq(g) + b2 * reduce(jnp.minimum, covers)
+                # a >= 0, so a max starting at 0 is exact and defined on zero-size slices
                 new_nu = [
-                    jnp.max(a, axis=tuple(j for j in range(k) if j != i)).astype(n.dtype)
+                    jnp.max(a, axis=tuple(j for j in range(k) if j != i), initial=0.0).astype(
+                        n.dtype
+                    )
                     for i, n in enumerate(nu)
                 ]
             v = g * jnp.where(a > 0, jax.lax.rsqrt(a + eps), 0.0)

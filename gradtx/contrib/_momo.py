@@ -14,6 +14,7 @@ from gradtx._core._validate import (
     check_decay,
     check_learning_rate,
     check_nonnegative,
+    check_range,
     check_scalar,
     checks_float_params,
     require_params,
@@ -122,6 +123,7 @@ def _check_common(fn, learning_rate, weight_decay, lower_bound):
     check_learning_rate(fn, learning_rate)
     check_scalar(fn, "lower_bound", lower_bound)
     check_nonnegative(fn, "weight_decay", weight_decay)
+    check_range(fn, "lower_bound", lower_bound)
 
 
 @checks_float_params

@@ -14,6 +14,7 @@ from gradtx._core._validate import (
     check_learning_rate,
     checks_float_params,
     require_params,
+    validates_through_parts,
 )
 from gradtx.solvers._linesearch_zoom import QUASI_NEWTON_LINESEARCH
 from gradtx.transforms._scaling import scale, scale_by_learning_rate
@@ -162,6 +163,7 @@ def scale_by_lbfgs(
     return GradientTransformation(init, update)
 
 
+@validates_through_parts
 @checks_float_params
 def lbfgs(
     learning_rate: ScalarOrSchedule | None = None,

@@ -15,6 +15,7 @@ from gradtx._core._validate import (
     check_positive,
     checks_float_params,
     require_params,
+    validates_through_parts,
 )
 from gradtx.curvature._products import hvp
 from gradtx.solvers._linesearch_zoom import QUASI_NEWTON_LINESEARCH
@@ -205,6 +206,7 @@ def _martens_damping(objective, params, g, p, lam, value=None):
     return jnp.where(jnp.isfinite(rho), rho, 0.0).astype(dt), (lam * factor).astype(dt)
 
 
+@validates_through_parts
 @checks_float_params(complex_params=False)
 def newton_cg(
     damping: float = 0.0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import jax
@@ -9,7 +10,7 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from gradtx._core._contract import EmptyState, GradientTransformation, init_empty_state
-from gradtx._core._validate import check_nonnegative
+from gradtx._core._validate import check_range
 from gradtx.tree_utils._reductions import tree_norm
 from gradtx.tree_utils._sharding import reshard_like
 from gradtx.tree_utils._tree_math import abs_sq
@@ -41,9 +42,9 @@ def clip(max_delta: float | jax.Array) -> GradientTransformation:
         u_t = min(max(g_t, -max_delta), max_delta)
 
     Raises:
-        ValueError: a concrete negative ``max_delta``.
+        ValueError: a concrete negative or NaN ``max_delta`` (``inf`` clips nothing).
     """
-    check_nonnegative("clip", "max_delta", max_delta)
+    check_range("clip", "max_delta", max_delta, 0.0, math.inf)
 
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
@@ -65,9 +66,9 @@ def clip_by_global_norm(max_norm: float | jax.Array) -> GradientTransformation:
     networks, ICML 2013).
 
     Raises:
-        ValueError: a concrete negative ``max_norm``.
+        ValueError: a concrete negative or NaN ``max_norm`` (``inf`` clips nothing).
     """
-    check_nonnegative("clip_by_global_norm", "max_norm", max_norm)
+    check_range("clip_by_global_norm", "max_norm", max_norm, 0.0, math.inf)
 
     def update(updates, state, params=None, **extra_args):
         del params, extra_args

@@ -18,6 +18,7 @@ from gradtx._core._numerics import safe_increment, zero_count
 from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
+    check_range,
     check_scalar,
     reported_as,
 )
@@ -40,8 +41,9 @@ def scale(step_size: float | jax.Array) -> GradientTransformation:
         TypeError: ``step_size`` is not a real scalar (a string, None, a list, a
             vector, a complex number, a bool or a function: use
             ``scale_by_schedule`` for a schedule).
+        ValueError: a concrete NaN or infinite ``step_size``.
     """
-    check_scalar("scale", "step_size", step_size)
+    check_range("scale", "step_size", step_size)
 
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
@@ -158,6 +160,7 @@ def normalize_by_update_norm(
     """
     check_scalar("normalize_by_update_norm", "scale_factor", scale_factor)
     check_nonnegative("normalize_by_update_norm", "eps", eps)
+    check_range("normalize_by_update_norm", "scale_factor", scale_factor)
 
     def update(updates, state, params=None, **extra_args):
         del params, extra_args

@@ -10,6 +10,7 @@ import pytest
 from scipy.optimize import linear_sum_assignment
 
 import gradtx
+from tests.messages import MSG_COST_MATRIX_MUST_BE_A_MATRIX
 
 SOLVERS = [gradtx.assignment.hungarian_algorithm, gradtx.assignment.base_hungarian_algorithm]
 JIT = {f.__name__: jax.jit(f) for f in SOLVERS}  # shared compile caches across the tests
@@ -56,5 +57,5 @@ def test_integer_costs_empty_and_vmap():
     i, j = jax.jit(jax.vmap(gradtx.assignment.hungarian_algorithm))(jnp.asarray(batch))
     for b in range(3):
         np.testing.assert_array_equal(j[b], linear_sum_assignment(batch[b])[1])
-    with pytest.raises(ValueError, match="cost_matrix must be a matrix"):
+    with pytest.raises(ValueError, match=MSG_COST_MATRIX_MUST_BE_A_MATRIX):
         gradtx.assignment.hungarian_algorithm(jnp.zeros(3))

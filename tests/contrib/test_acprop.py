@@ -13,6 +13,14 @@ import pytest
 from gradtx import contrib
 from tests.contrib import _parity
 from tests.contrib._parity import GRADS, Y0, params_after, trajectory
+from tests.messages import (
+    MSG_ACPROP_B2_0_1,
+    MSG_ACPROP_EPS_1_0,
+    MSG_ACPROP_WEIGHT_DECAY_1_0,
+    MSG_GRADTX_CONTRIB_ACPROP_B1_1_0_B1,
+    MSG_GRADTX_CONTRIB_ACPROP_LEARNING_RATE_1_0,
+    MSG_GRADTX_CONTRIB_SCALE_BY_ACPROP_EPS_ROOT,
+)
 
 
 def ref_acprop(lr, b1, b2, eps, eps_root, wd, grads=GRADS, x=Y0, grad_fn=None):
@@ -81,12 +89,12 @@ def test_first_two_steps_match_optax_then_nu_differs():
 @pytest.mark.parametrize(
     "call, match",
     [
-        (lambda: contrib.acprop(-1.0), r"gradtx\.contrib\.acprop\(learning_rate=-1\.0\): learning_rate must be in \[0, inf\); got -1\.0\."),
-        (lambda: contrib.acprop(0.1, b1=1.0), r"gradtx\.contrib\.acprop\(b1=1\.0\): b1 must be in \[0, 1\)"),
-        (lambda: contrib.acprop(0.1, b2=-0.1), r"acprop\(b2=-0\.1\)"),
-        (lambda: contrib.acprop(0.1, eps=-1.0), r"acprop\(eps=-1\.0\)"),
-        (lambda: contrib.acprop(0.1, weight_decay=-1.0), r"acprop\(weight_decay=-1\.0\)"),
-        (lambda: contrib.scale_by_acprop(eps_root=-1.0), r"gradtx\.contrib\.scale_by_acprop\(eps_root=-1\.0\)"),
+        (lambda: contrib.acprop(-1.0), MSG_GRADTX_CONTRIB_ACPROP_LEARNING_RATE_1_0),
+        (lambda: contrib.acprop(0.1, b1=1.0), MSG_GRADTX_CONTRIB_ACPROP_B1_1_0_B1),
+        (lambda: contrib.acprop(0.1, b2=-0.1), MSG_ACPROP_B2_0_1),
+        (lambda: contrib.acprop(0.1, eps=-1.0), MSG_ACPROP_EPS_1_0),
+        (lambda: contrib.acprop(0.1, weight_decay=-1.0), MSG_ACPROP_WEIGHT_DECAY_1_0),
+        (lambda: contrib.scale_by_acprop(eps_root=-1.0), MSG_GRADTX_CONTRIB_SCALE_BY_ACPROP_EPS_ROOT),
     ],
 )  # fmt: skip
 def test_errors(call, match):

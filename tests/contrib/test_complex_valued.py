@@ -12,6 +12,7 @@ import pytest
 
 import gradtx as gx
 from gradtx import contrib
+from tests.messages import MSG_SPLIT_REAL_AND_IMAGINARY_INNER_INNER_MUST
 
 C = jnp.array([1.0 - 2.0j, -0.5 + 0.25j, 3.0j])
 Z0 = {"z": jnp.array([0.5 + 0.5j, -1.0 - 1.0j, 2.0 + 0.0j]), "r": jnp.array([1.0, -2.0])}
@@ -83,6 +84,6 @@ def test_infinite_imaginary_part_stays_infinite():
 def test_rejects_non_transformation():
     with pytest.raises(
         TypeError,
-        match=r"split_real_and_imaginary\(inner=\.\.\.\): inner must be a GradientTransformation",
+        match=MSG_SPLIT_REAL_AND_IMAGINARY_INNER_INNER_MUST,
     ):
         contrib.split_real_and_imaginary("adam")

@@ -10,6 +10,50 @@ import pytest
 
 import gradtx as gx
 from tests.helpers import QUAD_X0, ROSEN_X0, quadratic, rosenbrock, run_updates
+from tests.messages import (
+    MSG_B1_MUST_BE_IN_0_1,
+    MSG_BASE_OPTIMIZER_MUST_BE_A_GRADIENTTRANSFORMATION,
+    MSG_BETAS_1_MUST_BE_IN_0_1,
+    MSG_GRADTX_SCHEDULE_FREE_B1_0_0_B1,
+    MSG_HESSIAN_UPDATE_NEEDS_THE_PARAMS,
+    MSG_HOLDS_2_SCHEDULEFREESTATES,
+    MSG_HOLDS_NO_SCHEDULEFREESTATE,
+    MSG_MU_DTYPE_MUST_BE_A_DTYPE,
+    MSG_NEEDS_THE_EXTRA_ARGUMENT_OBJ_FN,
+    MSG_PRODIGY_BETA3_1_0,
+    MSG_PRODIGY_BETAS_0_1_0_BETAS_0,
+    MSG_PRODIGY_BETAS_0_9_BETAS_MUST_BE,
+    MSG_PRODIGY_EPS_1_0,
+    MSG_PRODIGY_ESTIM_LR0_0_0_ESTIM_LR0,
+    MSG_PRODIGY_ESTIM_LR_COEF_0_0,
+    MSG_PRODIGY_LEARNING_RATE_1_0,
+    MSG_PRODIGY_UPDATE_NEEDS_THE_PARAMS,
+    MSG_PRODIGY_WEIGHT_DECAY_1_0,
+    MSG_SCALE_BY_SOPHIA_B1_0_1,
+    MSG_SCALE_BY_SOPHIA_UPDATE_NEEDS_THE_PARAMS,
+    MSG_SCHEDULE_FREE_ADAMW_B2_1_0_B2,
+    MSG_SCHEDULE_FREE_ADAMW_EPS_1E_08,
+    MSG_SCHEDULE_FREE_ADAMW_LEARNING_RATE_1_0,
+    MSG_SCHEDULE_FREE_ADAMW_WARMUP_STEPS_0_WARMUP,
+    MSG_SCHEDULE_FREE_ADAMW_WEIGHT_DECAY,
+    MSG_SCHEDULE_FREE_LEARNING_RATE_0_1_LEARNING,
+    MSG_SCHEDULE_FREE_SGD_B1_0_0,
+    MSG_SCHEDULE_FREE_SGD_WARMUP_STEPS_0_WARMUP,
+    MSG_SCHEDULE_FREE_SGD_WARMUP_STEPS_2_5,
+    MSG_SCHEDULE_FREE_SGD_WEIGHT_DECAY_1_0,
+    MSG_SCHEDULE_FREE_UPDATE_NEEDS_THE_PARAMS,
+    MSG_SCHEDULE_FREE_WEIGHT_LR_POWER_1_0,
+    MSG_SOPHIA_B1_1_0_B1_MUST_BE,
+    MSG_SOPHIA_B2_0_5,
+    MSG_SOPHIA_CLIP_THRESHOLD_0_0_CLIP_THRESHOLD,
+    MSG_SOPHIA_EPS_1_0,
+    MSG_SOPHIA_GAMMA_1_0,
+    MSG_SOPHIA_LEARNING_RATE_0_1,
+    MSG_SOPHIA_PRINT_WIN_RATE_EVERY_N_STEPS,
+    MSG_SOPHIA_UPDATE_INTERVAL_0_UPDATE_INTERVAL_MUST,
+    MSG_SOPHIA_WEIGHT_DECAY_1_0,
+    MSG_STATE_DTYPE_MUST_BE_A_DTYPE,
+)
 
 RNG = np.random.default_rng(0)
 GRADS = [RNG.normal(size=3) for _ in range(12)]
@@ -461,10 +505,10 @@ def test_eval_params_with_b1_one_is_params_and_keeps_dtype():
 
 def test_eval_params_errors():
     p = {"x": jnp.ones(2)}
-    with pytest.raises(ValueError, match="holds no ScheduleFreeState"):
+    with pytest.raises(ValueError, match=MSG_HOLDS_NO_SCHEDULEFREESTATE):
         gx.schedule_free_eval_params(gx.adam(0.1).init(p), p)
     two = gx.chain(gx.schedule_free_sgd(), gx.schedule_free_sgd())
-    with pytest.raises(ValueError, match="holds 2 ScheduleFreeStates"):
+    with pytest.raises(ValueError, match=MSG_HOLDS_2_SCHEDULEFREESTATES):
         gx.schedule_free_eval_params(two.init(p), p)
 
 
@@ -483,10 +527,10 @@ def test_prodigy_zero_gradient_stays_finite():
 @pytest.mark.parametrize(
     "make, match",
     [
-        (lambda: gx.schedule_free(gx.sgd(0.1), 0.1), "schedule_free: update needs the params"),
-        (lambda: gx.prodigy(), "prodigy: update needs the params"),
-        (lambda: gx.sophia(0.1), "scale_by_sophia: update needs the params"),
-        (lambda: gx.hutchinson_estimator_diag_hessian(), "hessian: update needs the params"),
+        (lambda: gx.schedule_free(gx.sgd(0.1), 0.1), MSG_SCHEDULE_FREE_UPDATE_NEEDS_THE_PARAMS),
+        (lambda: gx.prodigy(), MSG_PRODIGY_UPDATE_NEEDS_THE_PARAMS),
+        (lambda: gx.sophia(0.1), MSG_SCALE_BY_SOPHIA_UPDATE_NEEDS_THE_PARAMS),
+        (lambda: gx.hutchinson_estimator_diag_hessian(), MSG_HESSIAN_UPDATE_NEEDS_THE_PARAMS),
     ],
 )
 def test_update_without_params_raises(make, match):
@@ -499,7 +543,7 @@ def test_update_without_params_raises(make, match):
 def test_sophia_without_obj_fn_raises():
     tx = gx.sophia(0.1)
     p = jnp.ones(2)
-    with pytest.raises(ValueError, match="needs the extra argument obj_fn"):
+    with pytest.raises(ValueError, match=MSG_NEEDS_THE_EXTRA_ARGUMENT_OBJ_FN):
         tx.update(p, tx.init(p), p)
 
 
@@ -510,50 +554,50 @@ def test_sophia_without_obj_fn_raises():
     "call, exc, match",
     [
         (lambda: gx.schedule_free(gx.sgd(0.1), 0.1, b1=0.0), ValueError,
-         r"gradtx\.schedule_free\(b1=0\.0\): b1 must be in \(0, 1\]; got 0\.0\."),
-        (lambda: gx.schedule_free(gx.sgd(0.1), 0.1, b1=1.5), ValueError, r"b1 must be in \(0, 1\]"),
+         MSG_GRADTX_SCHEDULE_FREE_B1_0_0_B1),
+        (lambda: gx.schedule_free(gx.sgd(0.1), 0.1, b1=1.5), ValueError, MSG_B1_MUST_BE_IN_0_1),
         (lambda: gx.schedule_free(gx.sgd(0.1), -0.1), ValueError,
-         r"schedule_free\(learning_rate=-0\.1\): learning_rate must be in \[0, inf\)"),
+         MSG_SCHEDULE_FREE_LEARNING_RATE_0_1_LEARNING),
         (lambda: gx.schedule_free(gx.sgd(0.1), 0.1, weight_lr_power=-1.0), ValueError,
-         r"schedule_free\(weight_lr_power=-1\.0\)"),
-        (lambda: gx.schedule_free("sgd", 0.1), TypeError, r"base_optimizer must be a GradientTransformation"),
-        (lambda: gx.schedule_free(gx.sgd(0.1), 0.1, state_dtype="nope"), TypeError, "state_dtype must be a dtype"),
+         MSG_SCHEDULE_FREE_WEIGHT_LR_POWER_1_0),
+        (lambda: gx.schedule_free("sgd", 0.1), TypeError, MSG_BASE_OPTIMIZER_MUST_BE_A_GRADIENTTRANSFORMATION),
+        (lambda: gx.schedule_free(gx.sgd(0.1), 0.1, state_dtype="nope"), TypeError, MSG_STATE_DTYPE_MUST_BE_A_DTYPE),
         (lambda: gx.schedule_free_sgd(warmup_steps=0), ValueError,
-         r"schedule_free_sgd\(warmup_steps=0\): warmup_steps must be >= 1"),
+         MSG_SCHEDULE_FREE_SGD_WARMUP_STEPS_0_WARMUP),
         (lambda: gx.schedule_free_sgd(warmup_steps=2.5), TypeError,
-         r"schedule_free_sgd\(warmup_steps=2\.5\): warmup_steps must be None or an int >= 1"),
+         MSG_SCHEDULE_FREE_SGD_WARMUP_STEPS_2_5),
         (lambda: gx.schedule_free_adamw(warmup_steps=jnp.asarray(0)), ValueError,
-         r"schedule_free_adamw\(warmup_steps=0\): warmup_steps must be in \[1, inf\)"),
-        (lambda: gx.schedule_free_sgd(weight_decay=-1.0), ValueError, r"schedule_free_sgd\(weight_decay=-1\.0\)"),
-        (lambda: gx.schedule_free_sgd(b1=0.0), ValueError, r"schedule_free_sgd\(b1=0\.0\)"),
+         MSG_SCHEDULE_FREE_ADAMW_WARMUP_STEPS_0_WARMUP),
+        (lambda: gx.schedule_free_sgd(weight_decay=-1.0), ValueError, MSG_SCHEDULE_FREE_SGD_WEIGHT_DECAY_1_0),
+        (lambda: gx.schedule_free_sgd(b1=0.0), ValueError, MSG_SCHEDULE_FREE_SGD_B1_0_0),
         (lambda: gx.schedule_free_adamw(b2=1.0), ValueError,
-         r"schedule_free_adamw\(b2=1\.0\): b2 must be in \[0, 1\)"),
-        (lambda: gx.schedule_free_adamw(eps=-1e-8), ValueError, r"schedule_free_adamw\(eps=-1e-08\)"),
-        (lambda: gx.schedule_free_adamw(weight_decay=-0.1), ValueError, r"schedule_free_adamw\(weight_decay"),
-        (lambda: gx.schedule_free_adamw(-1.0), ValueError, r"schedule_free_adamw\(learning_rate=-1\.0\)"),
-        (lambda: gx.prodigy(-1.0), ValueError, r"prodigy\(learning_rate=-1\.0\)"),
-        (lambda: gx.prodigy(betas=0.9), TypeError, r"prodigy\(betas=0\.9\): betas must be a pair"),
-        (lambda: gx.prodigy(betas=(1.0, 0.999)), ValueError, r"prodigy\(betas\[0\]=1\.0\): betas\[0\] must be in \[0, 1\)"),
-        (lambda: gx.prodigy(betas=(0.9, -0.1)), ValueError, r"betas\[1\] must be in \[0, 1\)"),
-        (lambda: gx.prodigy(beta3=1.0), ValueError, r"prodigy\(beta3=1\.0\)"),
-        (lambda: gx.prodigy(eps=-1.0), ValueError, r"prodigy\(eps=-1\.0\)"),
-        (lambda: gx.prodigy(estim_lr0=0.0), ValueError, r"prodigy\(estim_lr0=0\.0\): estim_lr0 must be in \(0, inf\)"),
-        (lambda: gx.prodigy(estim_lr_coef=0.0), ValueError, r"prodigy\(estim_lr_coef=0\.0\)"),
-        (lambda: gx.prodigy(weight_decay=-1.0), ValueError, r"prodigy\(weight_decay=-1\.0\)"),
-        (lambda: gx.sophia(-0.1), ValueError, r"sophia\(learning_rate=-0\.1\)"),
-        (lambda: gx.sophia(0.1, b1=1.0), ValueError, r"sophia\(b1=1\.0\): b1 must be in \[0, 1\)"),
-        (lambda: gx.sophia(0.1, b2=-0.5), ValueError, r"sophia\(b2=-0\.5\)"),
-        (lambda: gx.sophia(0.1, eps=-1.0), ValueError, r"sophia\(eps=-1\.0\)"),
-        (lambda: gx.sophia(0.1, weight_decay=-1.0), ValueError, r"sophia\(weight_decay=-1\.0\)"),
-        (lambda: gx.sophia(0.1, gamma=-1.0), ValueError, r"sophia\(gamma=-1\.0\)"),
+         MSG_SCHEDULE_FREE_ADAMW_B2_1_0_B2),
+        (lambda: gx.schedule_free_adamw(eps=-1e-8), ValueError, MSG_SCHEDULE_FREE_ADAMW_EPS_1E_08),
+        (lambda: gx.schedule_free_adamw(weight_decay=-0.1), ValueError, MSG_SCHEDULE_FREE_ADAMW_WEIGHT_DECAY),
+        (lambda: gx.schedule_free_adamw(-1.0), ValueError, MSG_SCHEDULE_FREE_ADAMW_LEARNING_RATE_1_0),
+        (lambda: gx.prodigy(-1.0), ValueError, MSG_PRODIGY_LEARNING_RATE_1_0),
+        (lambda: gx.prodigy(betas=0.9), TypeError, MSG_PRODIGY_BETAS_0_9_BETAS_MUST_BE),
+        (lambda: gx.prodigy(betas=(1.0, 0.999)), ValueError, MSG_PRODIGY_BETAS_0_1_0_BETAS_0),
+        (lambda: gx.prodigy(betas=(0.9, -0.1)), ValueError, MSG_BETAS_1_MUST_BE_IN_0_1),
+        (lambda: gx.prodigy(beta3=1.0), ValueError, MSG_PRODIGY_BETA3_1_0),
+        (lambda: gx.prodigy(eps=-1.0), ValueError, MSG_PRODIGY_EPS_1_0),
+        (lambda: gx.prodigy(estim_lr0=0.0), ValueError, MSG_PRODIGY_ESTIM_LR0_0_0_ESTIM_LR0),
+        (lambda: gx.prodigy(estim_lr_coef=0.0), ValueError, MSG_PRODIGY_ESTIM_LR_COEF_0_0),
+        (lambda: gx.prodigy(weight_decay=-1.0), ValueError, MSG_PRODIGY_WEIGHT_DECAY_1_0),
+        (lambda: gx.sophia(-0.1), ValueError, MSG_SOPHIA_LEARNING_RATE_0_1),
+        (lambda: gx.sophia(0.1, b1=1.0), ValueError, MSG_SOPHIA_B1_1_0_B1_MUST_BE),
+        (lambda: gx.sophia(0.1, b2=-0.5), ValueError, MSG_SOPHIA_B2_0_5),
+        (lambda: gx.sophia(0.1, eps=-1.0), ValueError, MSG_SOPHIA_EPS_1_0),
+        (lambda: gx.sophia(0.1, weight_decay=-1.0), ValueError, MSG_SOPHIA_WEIGHT_DECAY_1_0),
+        (lambda: gx.sophia(0.1, gamma=-1.0), ValueError, MSG_SOPHIA_GAMMA_1_0),
         (lambda: gx.sophia(0.1, clip_threshold=0.0), ValueError,
-         r"sophia\(clip_threshold=0\.0\): clip_threshold must be in \(0, inf\)"),
+         MSG_SOPHIA_CLIP_THRESHOLD_0_0_CLIP_THRESHOLD),
         (lambda: gx.sophia(0.1, update_interval=0), ValueError,
-         r"sophia\(update_interval=0\): update_interval must be in \[1, inf\)"),
-        (lambda: gx.sophia(0.1, mu_dtype="nope"), TypeError, "mu_dtype must be a dtype"),
+         MSG_SOPHIA_UPDATE_INTERVAL_0_UPDATE_INTERVAL_MUST),
+        (lambda: gx.sophia(0.1, mu_dtype="nope"), TypeError, MSG_MU_DTYPE_MUST_BE_A_DTYPE),
         (lambda: gx.sophia(0.1, verbose=True), ValueError,
-         r"sophia\(print_win_rate_every_n_steps=0\): print_win_rate_every_n_steps must be in \[1"),
-        (lambda: gx.scale_by_sophia(b1=-0.1), ValueError, r"scale_by_sophia\(b1=-0\.1\)"),
+         MSG_SOPHIA_PRINT_WIN_RATE_EVERY_N_STEPS),
+        (lambda: gx.scale_by_sophia(b1=-0.1), ValueError, MSG_SCALE_BY_SOPHIA_B1_0_1),
     ],
 )  # fmt: skip
 def test_errors(call, exc, match):

@@ -9,6 +9,15 @@ import pytest
 
 from gradtx import contrib
 from tests.contrib._parity import GRADS, Y0, assert_parity, params_after
+from tests.messages import (
+    MSG_BETAS_1_MUST_BE_IN_0_1,
+    MSG_DADAPT_ADAMW_BETAS_0_1_0_BETAS,
+    MSG_DADAPT_ADAMW_BETAS_0_9_BETAS_MUST,
+    MSG_DADAPT_ADAMW_EPS_1_0,
+    MSG_DADAPT_ADAMW_ESTIM_LR0_0_0_ESTIM,
+    MSG_DADAPT_ADAMW_WEIGHT_DECAY_1_0,
+    MSG_GRADTX_CONTRIB_DADAPT_ADAMW_LEARNING_RATE_1,
+)
 
 # Gradients that point towards the minimum of |x|^2 / 2, so that d grows.
 _RNG = np.random.default_rng(3)
@@ -66,13 +75,13 @@ def test_zero_gradients_keep_d_finite():
 @pytest.mark.parametrize(
     "call, exc, match",
     [
-        (lambda: contrib.dadapt_adamw(-1.0), ValueError, r"gradtx\.contrib\.dadapt_adamw\(learning_rate=-1\.0\): learning_rate must be in \[0, inf\); got -1\.0\."),
-        (lambda: contrib.dadapt_adamw(betas=0.9), TypeError, r"dadapt_adamw\(betas=0\.9\): betas must be a pair"),
-        (lambda: contrib.dadapt_adamw(betas=(1.0, 0.9)), ValueError, r"dadapt_adamw\(betas\[0\]=1\.0\): betas\[0\] must be in \[0, 1\)"),
-        (lambda: contrib.dadapt_adamw(betas=(0.9, -0.1)), ValueError, r"betas\[1\] must be in \[0, 1\)"),
-        (lambda: contrib.dadapt_adamw(eps=-1.0), ValueError, r"dadapt_adamw\(eps=-1\.0\)"),
-        (lambda: contrib.dadapt_adamw(estim_lr0=0.0), ValueError, r"dadapt_adamw\(estim_lr0=0\.0\): estim_lr0 must be in \(0, inf\)"),
-        (lambda: contrib.dadapt_adamw(weight_decay=-1.0), ValueError, r"dadapt_adamw\(weight_decay=-1\.0\)"),
+        (lambda: contrib.dadapt_adamw(-1.0), ValueError, MSG_GRADTX_CONTRIB_DADAPT_ADAMW_LEARNING_RATE_1),
+        (lambda: contrib.dadapt_adamw(betas=0.9), TypeError, MSG_DADAPT_ADAMW_BETAS_0_9_BETAS_MUST),
+        (lambda: contrib.dadapt_adamw(betas=(1.0, 0.9)), ValueError, MSG_DADAPT_ADAMW_BETAS_0_1_0_BETAS),
+        (lambda: contrib.dadapt_adamw(betas=(0.9, -0.1)), ValueError, MSG_BETAS_1_MUST_BE_IN_0_1),
+        (lambda: contrib.dadapt_adamw(eps=-1.0), ValueError, MSG_DADAPT_ADAMW_EPS_1_0),
+        (lambda: contrib.dadapt_adamw(estim_lr0=0.0), ValueError, MSG_DADAPT_ADAMW_ESTIM_LR0_0_0_ESTIM),
+        (lambda: contrib.dadapt_adamw(weight_decay=-1.0), ValueError, MSG_DADAPT_ADAMW_WEIGHT_DECAY_1_0),
     ],
 )  # fmt: skip
 def test_errors(call, exc, match):

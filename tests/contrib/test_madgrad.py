@@ -9,6 +9,14 @@ import pytest
 
 from gradtx import contrib
 from tests.contrib._parity import GRADS, Y0, assert_parity, params_after
+from tests.messages import (
+    MSG_GRADTX_CONTRIB_MADGRAD_LEARNING_RATE_1_0,
+    MSG_GRADTX_CONTRIB_MADGRAD_MOMENTUM_1_0_MOMENTUM,
+    MSG_GRADTX_CONTRIB_SCALE_BY_MADGRAD_MOMENTUM_0,
+    MSG_MADGRAD_EPS_1_0,
+    MSG_MADGRAD_WEIGHT_DECAY_1_0,
+    MSG_SCALE_BY_MADGRAD_UPDATE_NEEDS_PARAMS,
+)
 
 
 def ref_madgrad(lr_fn, momentum, wd, eps, grads=GRADS, x=Y0):
@@ -51,11 +59,11 @@ def test_matches_optax_and_converges():
 @pytest.mark.parametrize(
     "call, match",
     [
-        (lambda: contrib.madgrad(-1.0), r"gradtx\.contrib\.madgrad\(learning_rate=-1\.0\): learning_rate must be in \[0, inf\); got -1\.0\."),
-        (lambda: contrib.madgrad(0.1, momentum=1.0), r"gradtx\.contrib\.madgrad\(momentum=1\.0\): momentum must be in \[0, 1\)"),
-        (lambda: contrib.madgrad(0.1, weight_decay=-1.0), r"madgrad\(weight_decay=-1\.0\)"),
-        (lambda: contrib.madgrad(0.1, eps=-1.0), r"madgrad\(eps=-1\.0\)"),
-        (lambda: contrib.scale_by_madgrad(0.1, momentum=-0.5), r"gradtx\.contrib\.scale_by_madgrad\(momentum=-0\.5\)"),
+        (lambda: contrib.madgrad(-1.0), MSG_GRADTX_CONTRIB_MADGRAD_LEARNING_RATE_1_0),
+        (lambda: contrib.madgrad(0.1, momentum=1.0), MSG_GRADTX_CONTRIB_MADGRAD_MOMENTUM_1_0_MOMENTUM),
+        (lambda: contrib.madgrad(0.1, weight_decay=-1.0), MSG_MADGRAD_WEIGHT_DECAY_1_0),
+        (lambda: contrib.madgrad(0.1, eps=-1.0), MSG_MADGRAD_EPS_1_0),
+        (lambda: contrib.scale_by_madgrad(0.1, momentum=-0.5), MSG_GRADTX_CONTRIB_SCALE_BY_MADGRAD_MOMENTUM_0),
     ],
 )  # fmt: skip
 def test_errors(call, match):
@@ -65,5 +73,5 @@ def test_errors(call, match):
 
 def test_update_without_params_raises():
     tx = contrib.scale_by_madgrad(0.1)
-    with pytest.raises(ValueError, match=r"scale_by_madgrad: update needs params"):
+    with pytest.raises(ValueError, match=MSG_SCALE_BY_MADGRAD_UPDATE_NEEDS_PARAMS):
         tx.update(jnp.ones(2), tx.init(jnp.ones(2)))

@@ -12,6 +12,16 @@ import pytest
 
 import gradtx as gx
 from gradtx import contrib
+from tests.messages import (
+    MSG_DIFFERENTIALLY_PRIVATE_AGGREGATE_KEY_KEY_MUST_BE,
+    MSG_DPSGD_L2_NORM_CLIP_1_0_L2,
+    MSG_DPSGD_MOMENTUM_1_0_MOMENTUM_MUST_BE,
+    MSG_DPSGD_NOISE_MULTIPLIER_1_0,
+    MSG_DPSGD_SEED_0_5_SEED_MUST_BE,
+    MSG_EXPECTS_PER_EXAMPLE_GRADIENTS_2_3_4,
+    MSG_GRADTX_CONTRIB_DPSGD_LEARNING_RATE_1_0,
+    MSG_PASS_KEY_OR_SEED_NOT_BOTH,
+)
 
 _RNG = np.random.default_rng(11)
 X = _RNG.normal(size=(8, 3))
@@ -90,13 +100,13 @@ def test_key_forms_and_deprecated_seed():
 @pytest.mark.parametrize(
     "call, exc, match",
     [
-        (lambda: contrib.dpsgd(-1.0, 1.0, 1.0, 0), ValueError, r"gradtx\.contrib\.dpsgd\(learning_rate=-1\.0\): learning_rate must be in \[0, inf\); got -1\.0\."),
-        (lambda: contrib.dpsgd(0.1, -1.0, 1.0, 0), ValueError, r"dpsgd\(l2_norm_clip=-1\.0\): l2_norm_clip must be in \[0, inf\)"),
-        (lambda: contrib.dpsgd(0.1, 1.0, -1.0, 0), ValueError, r"dpsgd\(noise_multiplier=-1\.0\)"),
-        (lambda: contrib.dpsgd(0.1, 1.0, 1.0, 0.5), TypeError, r"dpsgd\(seed=0\.5\): seed must be an int"),
-        (lambda: contrib.dpsgd(0.1, 1.0, 1.0, 0, momentum=1.0), ValueError, r"dpsgd\(momentum=1\.0\): momentum must be in \[0, 1\)"),
-        (lambda: contrib.differentially_private_aggregate(1.0, 1.0, key=0, seed=0), ValueError, r"pass key or seed, not both"),
-        (lambda: contrib.differentially_private_aggregate(1.0, 1.0, key="k"), TypeError, r"differentially_private_aggregate\(key=\.\.\.\): key must be an int"),
+        (lambda: contrib.dpsgd(-1.0, 1.0, 1.0, 0), ValueError, MSG_GRADTX_CONTRIB_DPSGD_LEARNING_RATE_1_0),
+        (lambda: contrib.dpsgd(0.1, -1.0, 1.0, 0), ValueError, MSG_DPSGD_L2_NORM_CLIP_1_0_L2),
+        (lambda: contrib.dpsgd(0.1, 1.0, -1.0, 0), ValueError, MSG_DPSGD_NOISE_MULTIPLIER_1_0),
+        (lambda: contrib.dpsgd(0.1, 1.0, 1.0, 0.5), TypeError, MSG_DPSGD_SEED_0_5_SEED_MUST_BE),
+        (lambda: contrib.dpsgd(0.1, 1.0, 1.0, 0, momentum=1.0), ValueError, MSG_DPSGD_MOMENTUM_1_0_MOMENTUM_MUST_BE),
+        (lambda: contrib.differentially_private_aggregate(1.0, 1.0, key=0, seed=0), ValueError, MSG_PASS_KEY_OR_SEED_NOT_BOTH),
+        (lambda: contrib.differentially_private_aggregate(1.0, 1.0, key="k"), TypeError, MSG_DIFFERENTIALLY_PRIVATE_AGGREGATE_KEY_KEY_MUST_BE),
     ],
 )  # fmt: skip
 def test_errors(call, exc, match):
@@ -108,5 +118,5 @@ def test_errors(call, exc, match):
 
 def test_update_rejects_gradients_without_batch_axis():
     tx = contrib.differentially_private_aggregate(1.0, 1.0, key=0)
-    with pytest.raises(ValueError, match=r"expects per-example gradients.*\[\(2, 3\), \(4,\)\]"):
+    with pytest.raises(ValueError, match=MSG_EXPECTS_PER_EXAMPLE_GRADIENTS_2_3_4):
         tx.update({"a": jnp.ones((2, 3)), "b": jnp.ones(4)}, tx.init(None))

@@ -8,6 +8,15 @@ import pytest
 
 from gradtx import contrib
 from tests.contrib._parity import GRADS, Y0, assert_parity, params_after
+from tests.messages import (
+    MSG_GRADTX_CONTRIB_SCALE_BY_SIMPLIFIED_ADEMAMIX_EPS,
+    MSG_GRADTX_CONTRIB_SIMPLIFIED_ADEMAMIX_LEARNING_RATE_1,
+    MSG_SIMPLIFIED_ADEMAMIX_ALPHA_1_0_ALPHA_MUST,
+    MSG_SIMPLIFIED_ADEMAMIX_B1_1_0_B1_MUST,
+    MSG_SIMPLIFIED_ADEMAMIX_B2_1_5,
+    MSG_SIMPLIFIED_ADEMAMIX_EPS_1_0,
+    MSG_SIMPLIFIED_ADEMAMIX_WEIGHT_DECAY_1_0,
+)
 
 
 def ref(lr, b1, b2, alpha_fn, eps, eps_root, wd, grads=GRADS, x=Y0):
@@ -42,13 +51,13 @@ def test_matches_optax_and_converges():
 @pytest.mark.parametrize(
     "call, match",
     [
-        (lambda: contrib.simplified_ademamix(-1.0), r"gradtx\.contrib\.simplified_ademamix\(learning_rate=-1\.0\): learning_rate must be in \[0, inf\); got -1\.0\."),
-        (lambda: contrib.simplified_ademamix(0.1, b1=1.0), r"simplified_ademamix\(b1=1\.0\): b1 must be in \[0, 1\)"),
-        (lambda: contrib.simplified_ademamix(0.1, b2=1.5), r"simplified_ademamix\(b2=1\.5\)"),
-        (lambda: contrib.simplified_ademamix(0.1, alpha=-1.0), r"simplified_ademamix\(alpha=-1\.0\): alpha must be in \[0, inf\)"),
-        (lambda: contrib.simplified_ademamix(0.1, eps=-1.0), r"simplified_ademamix\(eps=-1\.0\)"),
-        (lambda: contrib.simplified_ademamix(0.1, weight_decay=-1.0), r"simplified_ademamix\(weight_decay=-1\.0\)"),
-        (lambda: contrib.scale_by_simplified_ademamix(eps_root=-1.0), r"gradtx\.contrib\.scale_by_simplified_ademamix\(eps_root=-1\.0\)"),
+        (lambda: contrib.simplified_ademamix(-1.0), MSG_GRADTX_CONTRIB_SIMPLIFIED_ADEMAMIX_LEARNING_RATE_1),
+        (lambda: contrib.simplified_ademamix(0.1, b1=1.0), MSG_SIMPLIFIED_ADEMAMIX_B1_1_0_B1_MUST),
+        (lambda: contrib.simplified_ademamix(0.1, b2=1.5), MSG_SIMPLIFIED_ADEMAMIX_B2_1_5),
+        (lambda: contrib.simplified_ademamix(0.1, alpha=-1.0), MSG_SIMPLIFIED_ADEMAMIX_ALPHA_1_0_ALPHA_MUST),
+        (lambda: contrib.simplified_ademamix(0.1, eps=-1.0), MSG_SIMPLIFIED_ADEMAMIX_EPS_1_0),
+        (lambda: contrib.simplified_ademamix(0.1, weight_decay=-1.0), MSG_SIMPLIFIED_ADEMAMIX_WEIGHT_DECAY_1_0),
+        (lambda: contrib.scale_by_simplified_ademamix(eps_root=-1.0), MSG_GRADTX_CONTRIB_SCALE_BY_SIMPLIFIED_ADEMAMIX_EPS),
     ],
 )  # fmt: skip
 def test_errors(call, match):

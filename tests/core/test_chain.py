@@ -9,6 +9,17 @@ import optax
 import pytest
 
 import gradtx as gx
+from tests.messages import (
+    MSG_AT_PATH_LAYER1_BIAS_PRESENT_IN_PARAMS,
+    MSG_GRADTX_ADD_DECAYED_WEIGHTS_UPDATE_NEEDS_PARAMS,
+    MSG_GRADTX_APPLY_UPDATES_PARAMS_AND_UPDATES_DIFFER,
+    MSG_GRADTX_CHAIN_ARGUMENT_1_MUST_BE_A,
+    MSG_GRADTX_MASKED_MASK_MASK_LEAVES_MUST_BE,
+    MSG_GRADTX_NAMED_CHAIN_NAMES_MUST_BE_UNIQUE,
+    MSG_GRADTX_SCALE_BY_ADAM_UPDATES_AND_MU,
+    MSG_GRADTX_SCALE_BY_ADAM_UPDATES_AND_MU_2,
+    MSG_STATE_HAS_1_ENTRIES_BUT_THE_CHAIN,
+)
 
 
 def test_chain_applies_in_order_and_keeps_a_tuple_state():
@@ -27,20 +38,18 @@ def test_named_chain_state_is_keyed_by_name():
     u, state = tx.update({"w": jnp.ones(2)}, state)
     np.testing.assert_allclose(np.asarray(u["w"]), [-0.15, -0.15], rtol=1e-6)
     np.testing.assert_allclose(np.asarray(state["mom"].trace["w"]), [1.5, 1.5])
-    with pytest.raises(ValueError, match=r"gradtx.named_chain\(\): names must be unique"):
+    with pytest.raises(ValueError, match=MSG_GRADTX_NAMED_CHAIN_NAMES_MUST_BE_UNIQUE):
         gx.named_chain(("a", gx.identity()), ("a", gx.identity()))
 
 
 def test_chain_rejects_non_transformations():
-    with pytest.raises(
-        TypeError, match=r"gradtx.chain\(\): argument 1 must be a GradientTransformation"
-    ):
+    with pytest.raises(TypeError, match=MSG_GRADTX_CHAIN_ARGUMENT_1_MUST_BE_A):
         gx.chain(gx.identity(), 0.1)
 
 
 def test_chain_with_wrong_state_length():
     tx = gx.chain(gx.identity(), gx.identity())
-    with pytest.raises(ValueError, match="state has 1 entries but the chain has 2"):
+    with pytest.raises(ValueError, match=MSG_STATE_HAS_1_ENTRIES_BUT_THE_CHAIN):
         tx.update(jnp.ones(1), (gx.EmptyState(),))
 
 
@@ -96,14 +105,11 @@ def test_apply_updates_names_the_first_differing_path():
     bad_shape = {"layer1": {"bias": jnp.ones(3), "w": jnp.ones((4, 2))}}
     with pytest.raises(
         ValueError,
-        match=r"gradtx.apply_updates: params and updates differ at path \['layer1'\]\['bias'\]: "
-        r"params has shape \(4,\), updates \(3,\)",
+        match=MSG_GRADTX_APPLY_UPDATES_PARAMS_AND_UPDATES_DIFFER,
     ):
         gx.apply_updates(params, bad_shape)
     missing = {"layer1": {"w": jnp.ones((4, 2))}}
-    with pytest.raises(
-        ValueError, match=r"at path \['layer1'\]\['bias'\]: present in params but not in updates"
-    ):
+    with pytest.raises(ValueError, match=MSG_AT_PATH_LAYER1_BIAS_PRESENT_IN_PARAMS):
         gx.apply_updates(params, missing)
 
 
@@ -113,19 +119,16 @@ def test_update_with_mismatched_state_names_the_path():
     # No params: the state is compared with init(updates) (gradtx.StateMismatchError).
     with pytest.raises(
         ValueError,
-        match=r"init\(updates\) and the state differ at path \[0\]\.mu\['b'\]: "
-        r"init\(updates\) has shape \(4,\), the state \(3,\)",
+        match=MSG_GRADTX_SCALE_BY_ADAM_UPDATES_AND_MU,
     ):
         opt.update({"a": jnp.ones(2), "b": jnp.ones(4)}, state)
-    with pytest.raises(
-        ValueError, match=r"init\(updates\) and the state differ at path \[0\]\.mu\['c'\]"
-    ):
+    with pytest.raises(ValueError, match=MSG_GRADTX_SCALE_BY_ADAM_UPDATES_AND_MU_2):
         opt.update({"a": jnp.ones(2), "c": jnp.ones(3)}, state)
 
 
 def test_add_decayed_weights_needs_params():
     tx = gx.add_decayed_weights(0.1)
-    with pytest.raises(ValueError, match="gradtx.add_decayed_weights: update needs params"):
+    with pytest.raises(ValueError, match=MSG_GRADTX_ADD_DECAYED_WEIGHTS_UPDATE_NEEDS_PARAMS):
         tx.update(jnp.ones(2), tx.init(jnp.ones(2)))
 
 
@@ -136,9 +139,7 @@ def test_masked_leaves_pass_through_untouched():
     u, _ = tx.update({"w": jnp.ones(3), "b": jnp.full(2, 7.0)}, state, params)
     np.testing.assert_allclose(np.asarray(u["w"]), [10.0] * 3)
     np.testing.assert_allclose(np.asarray(u["b"]), [7.0, 7.0])
-    with pytest.raises(
-        TypeError, match=r"gradtx.masked\(mask=...\): mask leaves must be Python bools"
-    ):
+    with pytest.raises(TypeError, match=MSG_GRADTX_MASKED_MASK_MASK_LEAVES_MUST_BE):
         gx.masked(gx.identity(), {"w": 1, "b": 0}).init(params)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import gradtx as gx
+from tests.fuzz._trees import check_values, check_vmap_values
 from tests.registry import ALL, Entry
 
 IDS = [e.name for e in ALL]
@@ -34,6 +35,9 @@ def contract_tree(entry: Entry, seed: int):
     tree = {
         "a": [arr((3, 4), f), None, (arr((5,), dts.get("bfloat16", f)),)],
         "b": {"c": arr((2, 3), dts.get("float64", f)), "d": arr((), f)},
+        # zero-size leaves (the fuzz suite's awkward shapes ride on this compile)
+        "e": arr((0,), dts.get("bfloat16", f)),
+        "f": {"z": arr((2, 0), f)},
     }
     return tree
 
@@ -87,6 +91,11 @@ def test_jit_contract(entry: Entry):
     for leaf in jax.tree.leaves(state2):
         if jnp.issubdtype(jnp.asarray(leaf).dtype, jnp.inexact):
             assert bool(jnp.all(jnp.isfinite(leaf)))
+    # The fuzz suite: drawn values (inf and NaN gradients among them) through the same
+    # compiled functions; none of them may compile again.
+    if not entry.places_on_mesh:
+        check_values(init, update, params, grads, gx.apply_updates)
+        assert update._cache_size() == 1, "update recompiled on fuzzed values"
 
 
 def _vmap_tree(entry: Entry, seed: int, batch: int | None):
@@ -94,9 +103,12 @@ def _vmap_tree(entry: Entry, seed: int, batch: int | None):
     lead = () if batch is None else (batch,)
     w_shape = (4, 3)
     b_shape = (3,) if entry.min_ndim <= 1 else (2, 3)
+    e_shape = (0,) if entry.min_ndim <= 1 else (2,) * (entry.min_ndim - 1) + (0,)
     return {
         "w": jnp.asarray(rng.normal(size=lead + w_shape), jnp.float32),
         "b": jnp.asarray(rng.normal(size=lead + b_shape), jnp.float32),
+        "e": jnp.zeros(lead + e_shape, jnp.float32),  # zero-size, for the fuzz suite
+        "n": None,
     }
 
 
@@ -113,12 +125,12 @@ def test_vmap_matches_unbatched(entry: Entry):
         u, s = tx.update(g, s, p, **_extra(entry, p, g))
         return gx.apply_updates(p, u)
 
-    batched = jax.jit(jax.vmap(two_steps))(grads, params)
-    first = jax.jit(two_steps)(
-        jax.tree.map(lambda x: x[1], grads), jax.tree.map(lambda x: x[1], params)
-    )
+    batched_fn, single_fn = jax.jit(jax.vmap(two_steps)), jax.jit(two_steps)
+    batched = batched_fn(grads, params)
+    first = single_fn(jax.tree.map(lambda x: x[1], grads), jax.tree.map(lambda x: x[1], params))
     for b, f in zip(jax.tree.leaves(batched), jax.tree.leaves(first)):
         np.testing.assert_allclose(np.asarray(b[1]), np.asarray(f), rtol=2e-5, atol=2e-6)
+    check_vmap_values(batched_fn, single_fn, params, grads)
 
 
 STRICT = [e for e in ALL if e.strict_promotion]

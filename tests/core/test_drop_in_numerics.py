@@ -14,6 +14,11 @@ import optax
 import pytest
 
 import gradtx as gx
+from tests.messages import (
+    MSG_DECAY_RATE_MUST_BE_IN,
+    MSG_GRADTX_NNLS_A_MUST_BE_A_MATRIX,
+    MSG_INTEGER_OR_FLOAT_DTYPE,
+)
 
 
 def test_safe_norm_and_rms_match_optax_with_finite_gradients():
@@ -38,7 +43,7 @@ def test_nnls_matches_optax_and_kkt():
     np.testing.assert_allclose(x, optax.nnls(A, b, 500), rtol=1e-10, atol=1e-14)
     grad = np.asarray(A.T @ (A @ x - b))  # KKT: x >= 0, grad >= 0, x * grad = 0
     assert np.all(np.asarray(x) >= 0) and np.all(grad > -1e-6) and np.max(np.abs(x * grad)) < 1e-6
-    with pytest.raises(ValueError, match=r"gradtx.nnls: A must be a matrix"):
+    with pytest.raises(ValueError, match=MSG_GRADTX_NNLS_A_MUST_BE_A_MATRIX):
         gx.nnls(jnp.ones(3), jnp.ones(3), 10)
 
 
@@ -90,7 +95,7 @@ def test_safe_increment_on_every_count_dtype(dtype):
     c = jnp.asarray(top, dtype)
     assert gx.safe_increment(c) == c and gx.safe_increment(c).dtype == dtype
     assert gx.safe_increment(jnp.asarray(3, dtype)) == 4
-    with pytest.raises(ValueError, match="integer or float dtype"):
+    with pytest.raises(ValueError, match=MSG_INTEGER_OR_FLOAT_DTYPE):
         gx.safe_increment(jnp.asarray(True))
 
 
@@ -113,7 +118,7 @@ def test_schedules_accept_what_optax_accepts():
     with pytest.warns(UserWarning, match="constant schedule"):
         s = gx.polynomial_schedule(1.0, 0.0, 2, transition_steps=-5)
     assert float(s(3)) == 1.0
-    with pytest.raises(ValueError, match=r"decay_rate must be in"):
+    with pytest.raises(ValueError, match=MSG_DECAY_RATE_MUST_BE_IN):
         gx.exponential_decay(0.5, 10, -0.5)
 
 

@@ -13,6 +13,11 @@ import pytest
 
 import gradtx as gx
 import gradtx._core._contract as _base
+from tests.messages import (
+    MSG_GRADTX_APPLY_UPDATES_X,
+    MSG_GRADTX_SET_EAGER_JIT_ENABLED_1_ENABLED,
+    MSG_MY_OWN_BUG,
+)
 from tests.registry import ALL
 
 F32 = jnp.float32
@@ -164,7 +169,7 @@ def test_genuine_type_errors_are_raised_and_keep_the_fast_path():
         raise TypeError("my own bug")
 
     tx = gx.GradientTransformation(lambda p: (), update)
-    with pytest.raises(TypeError, match="my own bug"):
+    with pytest.raises(TypeError, match=MSG_MY_OWN_BUG):
         tx.update(jnp.ones(2), ())
     assert not tx.update._untraceable
 
@@ -177,9 +182,7 @@ def test_eager_jit_disabled_is_a_block_scoped_switch():
         assert tx.update.trace_count == 0
     eager_steps(tx, 2, params, params)
     assert tx.update.trace_count == 1
-    with pytest.raises(
-        TypeError, match=r"gradtx.set_eager_jit\(enabled=1\): enabled must be a bool"
-    ):
+    with pytest.raises(TypeError, match=MSG_GRADTX_SET_EAGER_JIT_ENABLED_1_ENABLED):
         gx.set_eager_jit(1)
 
 
@@ -247,7 +250,7 @@ def test_apply_updates_eager_compiles_once_and_checks_structure():
     assert cache.trace_count - before == 1
     np.testing.assert_allclose(np.asarray(p["x"]), 3.0)
     assert p["y"].dtype == jnp.bfloat16
-    with pytest.raises(ValueError, match=r"gradtx.apply_updates: .*\['x'\]"):
+    with pytest.raises(ValueError, match=MSG_GRADTX_APPLY_UPDATES_X):
         gx.apply_updates(p, {"x": jnp.ones(3), "y": jnp.ones(())})
 
 

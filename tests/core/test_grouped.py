@@ -11,6 +11,12 @@ import pytest
 
 import gradtx as gx
 from tests.helpers import run_updates
+from tests.messages import (
+    MSG_EXPECTED_A_GROUPEDLEAVES,
+    MSG_GRADTX_APPLY_UPDATES,
+    MSG_GRADTX_GROUP_LEAVES_MAX_LEAF_SIZE_GOT,
+    MSG_MAX_LEAF_SIZE_MUST_BE_A_NON,
+)
 
 
 def mixed_tree(seed: int):
@@ -144,15 +150,15 @@ def test_kernels_per_step_do_not_grow_with_leaves():
 
 
 def test_errors():
-    with pytest.raises(ValueError, match=r"gradtx.group_leaves\(max_leaf_size=...\): .*got -1"):
+    with pytest.raises(ValueError, match=MSG_GRADTX_GROUP_LEAVES_MAX_LEAF_SIZE_GOT):
         gx.group_leaves({"a": jnp.ones(2)}, max_leaf_size=-1)
-    with pytest.raises(ValueError, match="max_leaf_size must be a non-negative int or None"):
+    with pytest.raises(ValueError, match=MSG_MAX_LEAF_SIZE_MUST_BE_A_NON):
         gx.group_leaves({"a": jnp.ones(2)}, max_leaf_size=2.5)
-    with pytest.raises(TypeError, match="expected a GroupedLeaves"):
+    with pytest.raises(TypeError, match=MSG_EXPECTED_A_GROUPEDLEAVES):
         gx.ungroup_leaves({"a": jnp.ones(2)})
     a = gx.group_leaves({"a": jnp.ones(2), "b": jnp.ones(3)})
     b = gx.group_leaves({"a": jnp.ones(3), "b": jnp.ones(2)})
-    with pytest.raises(ValueError, match="gradtx.apply_updates"):
+    with pytest.raises(ValueError, match=MSG_GRADTX_APPLY_UPDATES):
         gx.apply_updates(a, b)
 
 

@@ -7,6 +7,10 @@ import pytest
 
 from gradtx import curvature
 from tests.curvature.problems import NS, SMALL, XS, YS, small_hessian, small_loss
+from tests.messages import (
+    MSG_CLASSIFY_CRITICAL_POINT_TOL_1_0_TOL,
+    MSG_DENSE_THRESHOLD_MUST_BE_AN_INT,
+)
 
 Y2 = jnp.diag(jnp.array([3.0, 1.0]))
 
@@ -86,7 +90,7 @@ def test_lanczos_path_agrees_with_dense():
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match=r"classify_critical_point\(tol=-1.0\): tol must be in"):
+    with pytest.raises(ValueError, match=MSG_CLASSIFY_CRITICAL_POINT_TOL_1_0_TOL):
         curvature.classify_critical_point(lambda p: p @ p, jnp.zeros(2), tol=-1.0)
-    with pytest.raises(TypeError, match=r"dense_threshold must be an int"):
+    with pytest.raises(TypeError, match=MSG_DENSE_THRESHOLD_MUST_BE_AN_INT):
         curvature.classify_critical_point(lambda p: p @ p, jnp.zeros(2), dense_threshold=1.5)

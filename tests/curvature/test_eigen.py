@@ -27,6 +27,13 @@ from tests.curvature.problems import (
     small_loss,
     small_model,
 )
+from tests.messages import (
+    MSG_K_2_K_MUST_BE_IN_1,
+    MSG_LOSS_FN_IS_ONLY_USED_WITH_MATRIX,
+    MSG_MATRIX_GGN_MATRIX_MUST_BE_ONE_OF,
+    MSG_ORDER_5_ORDER_MUST_BE_AT_LEAST,
+    MSG_WHICH_TOP_WHICH_MUST_BE,
+)
 
 ORDER = 120
 Q = jnp.array(
@@ -134,13 +141,13 @@ def test_which_on_a_small_quadratic_and_bad_input():
     np.testing.assert_allclose(bottom, vals[:2], rtol=1e-12)
     np.testing.assert_allclose(both, np.r_[vals[:2], vals[-2:]], rtol=1e-12)
     f = lambda p: 0.5 * (3.0 * p["x"] ** 2 - p["y"] ** 2) + p["x"] * p["y"]
-    with pytest.raises(ValueError, match=r"which='top'\): which must be"):
+    with pytest.raises(ValueError, match=MSG_WHICH_TOP_WHICH_MUST_BE):
         curvature.hessian_eigenvalues(loss, PARAMS, X, Y, which="top")
-    with pytest.raises(ValueError, match=r"matrix='ggn'\): matrix must be one of"):
+    with pytest.raises(ValueError, match=MSG_MATRIX_GGN_MATRIX_MUST_BE_ONE_OF):
         curvature.hessian_eigenvalues(loss, PARAMS, X, Y, matrix="ggn")
-    with pytest.raises(ValueError, match=r"k=2\): k must be in \[1, 1\]"):
+    with pytest.raises(ValueError, match=MSG_K_2_K_MUST_BE_IN_1):
         curvature.hessian_eigenvalues(f, {"x": 1.0, "y": 0.0}, k=2, which="both")
-    with pytest.raises(ValueError, match=r"loss_fn is only used with matrix='gauss_newton'"):
+    with pytest.raises(ValueError, match=MSG_LOSS_FN_IS_ONLY_USED_WITH_MATRIX):
         curvature.hessian_eigenvalues(loss, PARAMS, X, Y, loss_fn=jnp.sum)
-    with pytest.raises(ValueError, match=r"order=5\): order must be at least the 6"):
+    with pytest.raises(ValueError, match=MSG_ORDER_5_ORDER_MUST_BE_AT_LEAST):
         curvature.hessian_eigenvalues(loss, PARAMS, X, Y, k=3, which="both", order=5)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from gradtx import curvature
+from tests.messages import MSG_LANCZOS_ORDER_31_ORDER_MUST_BE_IN, MSG_ORDER_MUST_BE_AN_INT
 
 B = jax.random.normal(jax.random.PRNGKey(3), (30, 30), jnp.float64)
 SYM = (B + B.T) / 2
@@ -56,7 +57,7 @@ def test_program_size_does_not_grow_with_order():
 
 
 def test_bad_order():
-    with pytest.raises(ValueError, match=r"lanczos\(order=31\): order must be in \[1, 30\]"):
+    with pytest.raises(ValueError, match=MSG_LANCZOS_ORDER_31_ORDER_MUST_BE_IN):
         curvature.lanczos(lambda x: x, V0, 31)
-    with pytest.raises(TypeError, match=r"order must be an int"):
+    with pytest.raises(TypeError, match=MSG_ORDER_MUST_BE_AN_INT):
         curvature.lanczos(lambda x: x, V0, 2.0)

@@ -10,6 +10,11 @@ import pytest
 
 import gradtx
 from gradtx import curvature
+from tests.messages import (
+    MSG_MATRIX_MUST_BE_SQUARE,
+    MSG_NUM_ITERS_1_NUM_ITERS_MUST_BE,
+    MSG_POWER_ITERATION_V0_MUST_BE_GIVEN,
+)
 
 A = jax.random.normal(jax.random.PRNGKey(0), (6, 6), jnp.float64)
 SPD = A @ A.T
@@ -61,9 +66,9 @@ def test_hessian_operator_and_vmap_over_matrices():
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match=r"power_iteration: v0 must be given"):
+    with pytest.raises(ValueError, match=MSG_POWER_ITERATION_V0_MUST_BE_GIVEN):
         gradtx.power_iteration(lambda v: v)
-    with pytest.raises(ValueError, match=r"matrix must be square"):
+    with pytest.raises(ValueError, match=MSG_MATRIX_MUST_BE_SQUARE):
         gradtx.power_iteration(jnp.ones((2, 3)))
-    with pytest.raises(ValueError, match=r"num_iters=-1\): num_iters must be in \[0, inf\)"):
+    with pytest.raises(ValueError, match=MSG_NUM_ITERS_1_NUM_ITERS_MUST_BE):
         gradtx.power_iteration(SPD, num_iters=-1)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from gradtx import curvature
+from tests.messages import MSG_GRADTX_CURVATURE_HVP_FUN_3_FUN_MUST
 
 KEY = jax.random.PRNGKey(0)
 W0 = {"a": jax.random.normal(KEY, (3, 2), jnp.float64), "b": jnp.array([0.3, -0.2])}
@@ -92,7 +93,5 @@ def test_products_jit_and_vmap_over_vectors():
 
 
 def test_non_callable_is_rejected_with_a_clear_error():
-    with pytest.raises(
-        TypeError, match=r"gradtx.curvature.hvp\(fun=3\): fun must be a callable; got int"
-    ):
+    with pytest.raises(TypeError, match=MSG_GRADTX_CURVATURE_HVP_FUN_3_FUN_MUST):
         curvature.hvp(3, W0, V)

@@ -6,6 +6,13 @@ import numpy as np
 import pytest
 
 import gradtx
+from tests.messages import (
+    MSG_DAMPING_0_1_DAMPING_MUST_BE_IN,
+    MSG_NEEDS_THE_EXTRA_ARGUMENT_OBJ_FN,
+    MSG_SADDLE_PERTURBATION_RADIUS_1_0_RADIUS_MUST,
+    MSG_UPDATE_NEEDS_PARAMS,
+    MSG_WAIT_STEPS_MUST_BE_AN_INT,
+)
 
 
 def f(p):
@@ -141,18 +148,18 @@ def test_perturbation_rule_transcribed():
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match=r"saddle_perturbation\(radius=-1.0\): radius must be"):
+    with pytest.raises(ValueError, match=MSG_SADDLE_PERTURBATION_RADIUS_1_0_RADIUS_MUST):
         gradtx.saddle_perturbation(gradtx.sgd(0.1), radius=-1.0)
-    with pytest.raises(TypeError, match=r"wait_steps must be an int"):
+    with pytest.raises(TypeError, match=MSG_WAIT_STEPS_MUST_BE_AN_INT):
         gradtx.perturbed_gd(0.1, wait_steps=2.5)
-    with pytest.raises(ValueError, match=r"damping=-0.1\): damping must be in \[0, inf\)"):
+    with pytest.raises(ValueError, match=MSG_DAMPING_0_1_DAMPING_MUST_BE_IN):
         gradtx.saddle_free_newton(1.0, damping=-0.1)
     for opt in (
         gradtx.negative_curvature_step(gradtx.sgd(0.1)),
         gradtx.scale_by_saddle_free_newton(),
         gradtx.track_sharpness(gradtx.sgd(0.1)),
     ):
-        with pytest.raises(ValueError, match=r"needs the extra argument obj_fn"):
+        with pytest.raises(ValueError, match=MSG_NEEDS_THE_EXTRA_ARGUMENT_OBJ_FN):
             opt.update(ORIGIN, opt.init(ORIGIN), ORIGIN)
-        with pytest.raises(ValueError, match=r"update needs params"):
+        with pytest.raises(ValueError, match=MSG_UPDATE_NEEDS_PARAMS):
             opt.update(ORIGIN, opt.init(ORIGIN), obj_fn=f)

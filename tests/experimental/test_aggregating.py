@@ -11,6 +11,11 @@ import pytest
 
 import gradtx as gx
 from gradtx.experimental import aggregating as ga
+from tests.messages import (
+    MSG_ACCUMULATE_AVG_UPDATES_ACCUMULATION_STEPS_0,
+    MSG_NO_PERELEMENTMEANANDVARIANCEEMASTATE,
+    MSG_SAME_BATCH_SIZE,
+)
 
 oa = optax.experimental.aggregating
 
@@ -62,9 +67,9 @@ def test_process_with_average_and_accumulation_matches_optax():
 
 def test_batch_size_and_errors():
     assert ga.get_batch_size_from_per_elt_updates({"a": jnp.zeros((2, 3, 4))}, [0, 1]) == 6
-    with pytest.raises(ValueError, match="same batch size"):
+    with pytest.raises(ValueError, match=MSG_SAME_BATCH_SIZE):
         ga.get_batch_size_from_per_elt_updates([jnp.zeros((2,)), jnp.zeros((3,))], 0)
-    with pytest.raises(ValueError, match=r"accumulate_avg_updates\(accumulation_steps=0\)"):
+    with pytest.raises(ValueError, match=MSG_ACCUMULATE_AVG_UPDATES_ACCUMULATION_STEPS_0):
         ga.accumulate_avg_updates(0)
-    with pytest.raises(ValueError, match="no PerElementMeanAndVarianceEMAState"):
+    with pytest.raises(ValueError, match=MSG_NO_PERELEMENTMEANANDVARIANCEEMASTATE):
         ga.get_unbiased_mean_and_variance_ema(gx.sgd(0.1).init(jnp.zeros(1)))

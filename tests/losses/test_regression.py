@@ -11,6 +11,10 @@ import torch.nn.functional as F
 
 import gradtx
 from tests.losses._util import assert_finite_value_and_grad, check_grads, rng
+from tests.messages import (
+    MSG_GRADTX_LOSSES_L2_LOSS_TARGETS_OF_SHAPE,
+    MSG_GRADTX_LOSSES_SQUARED_ERROR_PREDICTIONS_MUST_HAVE,
+)
 
 R = rng(1)
 P = R.normal(size=(3, 5)) * 2
@@ -109,11 +113,7 @@ def test_cosine_where_equals_dropping_the_entries():
 
 
 def test_bad_inputs():
-    with pytest.raises(
-        TypeError, match=r"gradtx.losses.squared_error: predictions must have a floating"
-    ):
+    with pytest.raises(TypeError, match=MSG_GRADTX_LOSSES_SQUARED_ERROR_PREDICTIONS_MUST_HAVE):
         gradtx.losses.squared_error(jnp.array([1, 2]))
-    with pytest.raises(
-        ValueError, match=r"gradtx.losses.l2_loss: targets of shape \(4,\) does not"
-    ):
+    with pytest.raises(ValueError, match=MSG_GRADTX_LOSSES_L2_LOSS_TARGETS_OF_SHAPE):
         gradtx.losses.l2_loss(jnp.zeros(3), jnp.zeros(4))

@@ -13,6 +13,11 @@ import torch.nn.functional as F
 
 import gradtx
 from tests.losses._util import check_grads, rng
+from tests.messages import (
+    MSG_MUST_BE_PROBABILITY_DISTRIBUTIONS,
+    MSG_REDUCTION_MUST_BE_MEAN_SUM_OR_NONE,
+    MSG_SAME_LEADING_SIZE,
+)
 
 R = rng(6)
 SEG_LOGITS = R.normal(size=(2, 3, 3, 4))
@@ -66,9 +71,9 @@ def test_dice_gradients_generalized_and_binary():
 
 
 def test_dice_errors():
-    with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none'"):
+    with pytest.raises(ValueError, match=MSG_REDUCTION_MUST_BE_MEAN_SUM_OR_NONE):
         gradtx.losses.dice_loss(SEG_LOGITS, SEG_TARGETS, reduction="max")
-    with pytest.raises(ValueError, match="must be probability distributions"):
+    with pytest.raises(ValueError, match=MSG_MUST_BE_PROBABILITY_DISTRIBUTIONS):
         gradtx.losses.dice_loss(SEG_LOGITS, SEG_TARGETS, apply_softmax=False)
 
 
@@ -95,7 +100,7 @@ def test_ntxent_against_transcription_and_optax():
         np.testing.assert_allclose(got, theirs(e, labels, temperature), rtol=1e-10)
     check_grads(lambda x: gradtx.losses.ntxent(x, labels, 0.5), (e,), 1, modes=("rev",))
     assert gradtx.losses.ntxent(e[:3], np.array([0, 1, 2])) == 0.0  # no positive pair: 0, not NaN
-    with pytest.raises(ValueError, match="same leading size"):
+    with pytest.raises(ValueError, match=MSG_SAME_LEADING_SIZE):
         gradtx.losses.ntxent(e, labels[:3])
 
 

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 
 import gradtx
 from tests.losses._util import assert_finite_value_and_grad, rng
+from tests.messages import MSG_LOGIT_PADDINGS_MUST_HAVE_SHAPE, MSG_LOGITS_MUST_HAVE_SHAPE
 
 R = rng(5)
 B, T, K, N = 3, 7, 4, 3
@@ -72,9 +73,9 @@ def test_ctc_minus_inf_logits_give_finite_gradients():
 def test_ctc_shape_errors():
     import pytest
 
-    with pytest.raises(ValueError, match="logit_paddings must have shape"):
+    with pytest.raises(ValueError, match=MSG_LOGIT_PADDINGS_MUST_HAVE_SHAPE):
         gradtx.losses.ctc_loss(LOGITS, LOGIT_PAD[:, :3], LABELS, LABEL_PAD)
-    with pytest.raises(ValueError, match="logits must have shape"):
+    with pytest.raises(ValueError, match=MSG_LOGITS_MUST_HAVE_SHAPE):
         gradtx.losses.ctc_loss(LOGITS[0], LOGIT_PAD, LABELS, LABEL_PAD)
 
 

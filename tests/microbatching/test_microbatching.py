@@ -9,6 +9,11 @@ import optax
 import pytest
 
 import gradtx as gx
+from tests.messages import (
+    MSG_NEED_FLOAT_VALUES,
+    MSG_NOT_DIVISIBLE_BY_MICROBATCH_SIZE_4,
+    MSG_OUT_AXES_1,
+)
 
 mb, omb = gx.microbatching, optax.microbatching
 X = jnp.asarray(np.random.default_rng(0).normal(size=(8, 3)))
@@ -68,9 +73,9 @@ def test_custom_accumulator_and_errors():
         aggregate=lambda v: v,
     )
     assert int(mb.microbatch(jnp.sum, 0, 2, count)(jnp.arange(6.0))) == 3
-    with pytest.raises(ValueError, match="not divisible by microbatch_size=4"):
+    with pytest.raises(ValueError, match=MSG_NOT_DIVISIBLE_BY_MICROBATCH_SIZE_4):
         mb.microbatch(jnp.sum, 0, 4)(jnp.arange(6.0))
-    with pytest.raises(ValueError, match="need float values"):
+    with pytest.raises(ValueError, match=MSG_NEED_FLOAT_VALUES):
         mb.microbatch(jnp.sum, 0, 2, mb.AccumulationType.MEAN)(jnp.arange(6))
-    with pytest.raises(NotImplementedError, match="out_axes=1"):
+    with pytest.raises(NotImplementedError, match=MSG_OUT_AXES_1):
         mb.micro_vmap(jnp.sum, out_axes=1)

@@ -8,6 +8,13 @@ import numpy as np
 import pytest
 
 import gradtx as gx
+from tests.messages import (
+    MSG_ACCELERATED_GRADIENT_UPDATE_NEEDS_PARAMS,
+    MSG_MUST_BE_A_NUMBER_NOT_A_SCHEDULE,
+    MSG_NEEDS_VALUE_FN,
+    MSG_RESTART_MUST_BE_ONE_OF,
+    MSG_STRONG_CONVEXITY_MUST_BE_IN,
+)
 
 D = 50
 H_CONVEX = (np.arange(1, D + 1) / D) ** 2  # L = 1, smallest curvature 4e-4 (almost flat)
@@ -98,16 +105,16 @@ def test_backtracking_finds_a_step():
 
 
 def test_errors():
-    with pytest.raises(ValueError, match=r"restart must be one of"):
+    with pytest.raises(ValueError, match=MSG_RESTART_MUST_BE_ONE_OF):
         gx.accelerated_gradient(1.0, restart="sometimes")
-    with pytest.raises(ValueError, match="strong_convexity must be in"):
+    with pytest.raises(ValueError, match=MSG_STRONG_CONVEXITY_MUST_BE_IN):
         gx.accelerated_gradient(1.0, strong_convexity=-1.0)
-    with pytest.raises(ValueError, match="must be a number, not a schedule"):
+    with pytest.raises(ValueError, match=MSG_MUST_BE_A_NUMBER_NOT_A_SCHEDULE):
         gx.accelerated_gradient(lambda t: 1.0, backtracking=True)
     tx = gx.accelerated_gradient(1.0, restart="function")
-    with pytest.raises(ValueError, match="needs value_fn="):
+    with pytest.raises(ValueError, match=MSG_NEEDS_VALUE_FN):
         tx.update(jnp.ones(2), tx.init(jnp.ones(2)), jnp.ones(2))
-    with pytest.raises(ValueError, match="accelerated_gradient: update needs params"):
+    with pytest.raises(ValueError, match=MSG_ACCELERATED_GRADIENT_UPDATE_NEEDS_PARAMS):
         gx.accelerated_gradient(1.0).update(jnp.ones(2), tx.init(jnp.ones(2)))
 
 

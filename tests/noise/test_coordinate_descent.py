@@ -8,6 +8,12 @@ import numpy as np
 import pytest
 
 import gradtx as gx
+from tests.messages import (
+    MSG_BLOCK_SIZE_MUST_BE_1_GOT_0,
+    MSG_LEARNING_RATE_MUST_BE_IN_0_INF,
+    MSG_PROX_MUST_BE_CALLABLE,
+    MSG_RULE_MUST_BE_ONE_OF,
+)
 
 RNG = np.random.default_rng(0)
 M = RNG.normal(size=(6, 4))
@@ -92,11 +98,11 @@ def test_lasso_coordinate_update_with_l1_prox():
 
 
 def test_errors():
-    with pytest.raises(ValueError, match="rule must be one of"):
+    with pytest.raises(ValueError, match=MSG_RULE_MUST_BE_ONE_OF):
         gx.coordinate_descent(0.1, rule="greedy")
-    with pytest.raises(ValueError, match="block_size must be >= 1; got 0"):
+    with pytest.raises(ValueError, match=MSG_BLOCK_SIZE_MUST_BE_1_GOT_0):
         gx.coordinate_descent(0.1, block_size=0)
-    with pytest.raises(ValueError, match=r"learning_rate must be in \[0, inf\); got -1.0"):
+    with pytest.raises(ValueError, match=MSG_LEARNING_RATE_MUST_BE_IN_0_INF):
         gx.coordinate_descent(-1.0)
-    with pytest.raises(TypeError, match="prox must be callable"):
+    with pytest.raises(TypeError, match=MSG_PROX_MUST_BE_CALLABLE):
         gx.coordinate_descent(0.1, prox=3)

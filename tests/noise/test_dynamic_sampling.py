@@ -8,6 +8,13 @@ import numpy as np
 import pytest
 
 import gradtx as gx
+from tests.messages import (
+    MSG_AT_LEAST_2_ROWS,
+    MSG_INITIAL_BATCH_SIZE_8_MAX_BATCH_SIZE,
+    MSG_NEXT_BATCH_SIZE_FOUND_0,
+    MSG_NU_IS_ONLY_USED_WITH_TEST_INNER,
+    MSG_TEST_MUST_BE_ONE_OF,
+)
 
 # f_i(x) = |x - a_i|^2 / 2 with a_i ~ N(0, SIGMA^2 I_D): per-example gradients x - a_i
 # have total variance D SIGMA^2, and the inner products g_i . g variance SIGMA^2 |g|^2.
@@ -65,14 +72,14 @@ def test_recommendation_is_monotone_capped_and_skippable():
 
 
 def test_errors():
-    with pytest.raises(ValueError, match="test must be one of"):
+    with pytest.raises(ValueError, match=MSG_TEST_MUST_BE_ONE_OF):
         gx.dynamic_sampling(4, test="variance")
-    with pytest.raises(ValueError, match="nu is only used with test='inner_product'"):
+    with pytest.raises(ValueError, match=MSG_NU_IS_ONLY_USED_WITH_TEST_INNER):
         gx.dynamic_sampling(4, test="norm", nu=5.0)
-    with pytest.raises(ValueError, match="max_batch_size must be >= 8; got 4"):
+    with pytest.raises(ValueError, match=MSG_INITIAL_BATCH_SIZE_8_MAX_BATCH_SIZE):
         gx.dynamic_sampling(8, max_batch_size=4)
     tx = gx.dynamic_sampling(4)
-    with pytest.raises(ValueError, match="at least 2 rows"):
+    with pytest.raises(ValueError, match=MSG_AT_LEAST_2_ROWS):
         tx.update(jnp.zeros(2), tx.init(jnp.zeros(2)), per_example_grads=jnp.zeros((1, 2)))
-    with pytest.raises(ValueError, match="next_batch_size: .*found 0"):
+    with pytest.raises(ValueError, match=MSG_NEXT_BATCH_SIZE_FOUND_0):
         gx.next_batch_size(gx.sgd(0.1).init(jnp.zeros(2)))

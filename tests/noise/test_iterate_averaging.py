@@ -8,6 +8,12 @@ import numpy as np
 import pytest
 
 import gradtx as gx
+from tests.messages import (
+    MSG_EMA_AVERAGED_PARAMS_EXACTLY_ONE_PARAMSEMASTATE_FOUND,
+    MSG_EVERY_K_MUST_BE_1_GOT_0,
+    MSG_GRADTX_PARAMS_EMA_DECAY_1_0,
+    MSG_POLYAK_AVERAGING_UPDATE_NEEDS_PARAMS,
+)
 
 RNG = np.random.default_rng(0)
 UPDATES = RNG.normal(size=(12, 3))
@@ -106,13 +112,11 @@ def test_readers_and_errors():
     state = tx.init({"w": jnp.ones(2)})
     np.testing.assert_array_equal(gx.polyak_averaged_params(state)["w"], np.ones(2))
     assert gx.swa_averaged_params(state)["w"] is not None
-    with pytest.raises(
-        ValueError, match=r"ema_averaged_params: .*exactly one ParamsEmaState.*found 0"
-    ):
+    with pytest.raises(ValueError, match=MSG_EMA_AVERAGED_PARAMS_EXACTLY_ONE_PARAMSEMASTATE_FOUND):
         gx.ema_averaged_params(state)
-    with pytest.raises(ValueError, match="every_k must be >= 1; got 0"):
+    with pytest.raises(ValueError, match=MSG_EVERY_K_MUST_BE_1_GOT_0):
         gx.swa(0)
-    with pytest.raises(ValueError, match=r"gradtx.params_ema\(decay=1.0\)"):
+    with pytest.raises(ValueError, match=MSG_GRADTX_PARAMS_EMA_DECAY_1_0):
         gx.params_ema(1.0)
-    with pytest.raises(ValueError, match="polyak_averaging: update needs params"):
+    with pytest.raises(ValueError, match=MSG_POLYAK_AVERAGING_UPDATE_NEEDS_PARAMS):
         gx.polyak_averaging().update(jnp.ones(2), gx.polyak_averaging().init(jnp.ones(2)))

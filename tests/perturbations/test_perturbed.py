@@ -10,6 +10,10 @@ import pytest
 
 import gradtx
 from gradtx import perturbations as pt
+from tests.messages import (
+    MSG_GRADTX_PERTURBATIONS_MAKE_PERTURBED_FUN_SIGMA_0,
+    MSG_NUM_SAMPLES_MUST_BE_AN_INT,
+)
 
 KEY = jax.random.key(0)
 X = jnp.array([0.3, -0.2, 0.5, 0.0])
@@ -74,9 +78,9 @@ def test_noise_log_probs_and_validation():
     np.testing.assert_allclose(pt.Normal().log_prob(z), -0.5 * z**2)
     np.testing.assert_allclose(pt.Gumbel().log_prob(z), -z - jnp.exp(-z))
     assert pt.Gumbel().sample(KEY, (3,), jnp.float32).dtype == jnp.float32
-    with pytest.raises(ValueError, match=r"gradtx.perturbations.make_perturbed_fun\(sigma=0.0\)"):
+    with pytest.raises(ValueError, match=MSG_GRADTX_PERTURBATIONS_MAKE_PERTURBED_FUN_SIGMA_0):
         pt.make_perturbed_fun(_relu_sum, 10, 0.0)
-    with pytest.raises(TypeError, match="num_samples must be an int"):
+    with pytest.raises(TypeError, match=MSG_NUM_SAMPLES_MUST_BE_AN_INT):
         pt.make_perturbed_fun(_relu_sum, 10.0)
     assert sorted(n for n in dir(gradtx.perturbations) if not n.startswith("_")) == sorted(
         n for n in dir(optax.perturbations) if not n.startswith("_")

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import gradtx as gx
+from tests.messages import MSG_PROJECTION_MUST_BE_CALLABLE
 
 P = gx.proximal
 RNG = np.random.default_rng(0)
@@ -68,7 +69,7 @@ def test_trees_dtypes_and_projection_wrapper():
     ball = P.make_prox_from_projection(lambda x, r: x * jnp.minimum(1.0, r / jnp.linalg.norm(x)))
     np.testing.assert_allclose(ball(jnp.asarray([3.0, 4.0]), 2.0, 123.0), [1.2, 1.6])
     assert P.prox_none(tree) is tree
-    with pytest.raises(TypeError, match="projection must be callable"):
+    with pytest.raises(TypeError, match=MSG_PROJECTION_MUST_BE_CALLABLE):
         P.make_prox_from_projection(3)
     jax.jit(P.prox_group_lasso)(jnp.zeros(3), 1.0, 1.0)  # zero group: no division by zero
     assert np.all(np.isfinite(P.prox_group_lasso(jnp.zeros(3), 1.0)))

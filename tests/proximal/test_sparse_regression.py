@@ -11,10 +11,18 @@ import numpy as np
 import pytest
 
 import gradtx as gx
+from tests.messages import (
+    MSG_FUNCTION_RESTART_NEEDS_H,
+    MSG_L1_RATIO_IS_1_FOR_THE_LASSO,
+    MSG_L1_RATIO_MUST_BE_IN_0_1,
+    MSG_NEEDS_EVERY_COORDINATE_S_GRADIENT,
+    MSG_NONSMOOTH_FN_MUST_BE_CALLABLE,
+    MSG_TOL_MUST_BE_IN,
+    MSG_X_MUST_BE_N_SAMPLES_N_FEATURES,
+)
 
 sklearn_linear = pytest.importorskip("sklearn.linear_model")
 
-MSG_FUNCTION_RESTART_NEEDS_H = "function restart compares F = f + h, so it needs nonsmooth_fn="
 
 P = gx.proximal
 N, F = 50, 20
@@ -166,17 +174,17 @@ def test_paths_match_sklearn():
 
 
 def test_errors():
-    with pytest.raises(ValueError, match=r"l1_ratio must be in \[0, 1\]; got 1.5"):
+    with pytest.raises(ValueError, match=MSG_L1_RATIO_MUST_BE_IN_0_1):
         P.enet_coordinate_descent(Xj, Yj, 0.1, 1.5)
-    with pytest.raises(ValueError, match="needs every coordinate's gradient"):
+    with pytest.raises(ValueError, match=MSG_NEEDS_EVERY_COORDINATE_S_GRADIENT):
         P.enet_coordinate_descent(Xj, Yj, 0.1, selection="greedy")
-    with pytest.raises(ValueError, match=r"X must be \(n_samples, n_features\)"):
+    with pytest.raises(ValueError, match=MSG_X_MUST_BE_N_SAMPLES_N_FEATURES):
         P.enet_coordinate_descent(Xj, Yj[:-1], 0.1)
-    with pytest.raises(TypeError, match="l1_ratio is 1 for the lasso"):
+    with pytest.raises(TypeError, match=MSG_L1_RATIO_IS_1_FOR_THE_LASSO):
         P.lasso_path(Xj, Yj, l1_ratio=0.5)
-    with pytest.raises(ValueError, match="tol must be in"):
+    with pytest.raises(ValueError, match=MSG_TOL_MUST_BE_IN):
         P.fista_solve(_smooth, jnp.zeros(F), tol=0.0)
     with pytest.raises(ValueError, match=re.escape(MSG_FUNCTION_RESTART_NEEDS_H)):
         P.fista(1.0, P.prox_lasso, 0.1, restart="function")
-    with pytest.raises(TypeError, match="nonsmooth_fn must be callable"):
+    with pytest.raises(TypeError, match=MSG_NONSMOOTH_FN_MUST_BE_CALLABLE):
         P.fista(1.0, P.prox_lasso, 0.1, restart="function", nonsmooth_fn=0.1)

@@ -34,3 +34,8 @@ class Entry:
     abstract_init: bool = True
     # outputs are placed on a mesh: the first update with placed (committed) params compiles once more
     places_on_mesh: bool = False
+    # The public factory behind ``make`` and its keyword arguments, for rebuilding the
+    # entry with some overridden (tests/registry/_rebuild.py; the fuzz suite). Left
+    # None, they are found by recording the factory call that ``make`` makes.
+    factory: Callable[..., Any] | None = None
+    kwargs: dict = dataclasses.field(default_factory=dict)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import jax
@@ -13,12 +15,24 @@ __all__ = [
     "OBJ",
     "alternate_labels",
     "alternate_mask",
+    "composed",
     "contract_obj_fn",
     "lookahead_plain",
     "tree_neg",
     "two_groups",
     "warmup",
 ]
+
+
+def composed(outer: Callable, factory: Callable) -> Callable:
+    """``factory`` followed by ``outer``, under the factory's name: the ``factory`` of a
+    registry entry whose ``make`` wraps what a public factory returns."""
+
+    @functools.wraps(factory)
+    def build(**kwargs):
+        return outer(factory(**kwargs))
+
+    return build
 
 
 def alternate_mask(params):

@@ -8,6 +8,7 @@ import jax.numpy as jnp
 import gradtx as gx
 from gradtx import contrib as gc
 from tests.registry._entry import Entry
+from tests.registry._support import composed
 
 VALUE = {"value": 1.0}
 
@@ -55,11 +56,22 @@ ENTRIES = [
     Entry(
         "differentially_private_aggregate",
         lambda: per_example(gc.differentially_private_aggregate(1.0, 0.5, key=0)),
+        factory=composed(per_example, gc.differentially_private_aggregate),
+        kwargs={"l2_norm_clip": 1.0, "noise_multiplier": 0.5, "key": 0},
     ),
     Entry(
         "dpsgd",
         lambda: per_example(gc.dpsgd(0.1, 1.0, 0.5, 0, momentum=0.9, nesterov=True)),
         optimizer=True,
+        factory=composed(per_example, gc.dpsgd),
+        kwargs={
+            "learning_rate": 0.1,
+            "l2_norm_clip": 1.0,
+            "noise_multiplier": 0.5,
+            "seed": 0,
+            "momentum": 0.9,
+            "nesterov": True,
+        },
     ),
     Entry("scale_by_galore", lambda: gc.scale_by_galore(rank=2, update_proj_gap=1)),
     Entry(

@@ -1,5 +1,7 @@
 """Registry entries for the optimizer families (gradtx._optimizers), torch-style options included."""
 
+import functools
+
 import jax.numpy as jnp
 
 import gradtx as gx
@@ -327,6 +329,8 @@ ENTRIES = [
         lambda: lookahead_plain(fast_optimizer=gx.adam(0.01), sync_period=2, slow_step_size=0.5),
         optimizer=True,
         abstract_init=False,
+        factory=functools.wraps(gx.lookahead)(lookahead_plain),
+        kwargs={"fast_optimizer": gx.adam(0.01), "sync_period": 2, "slow_step_size": 0.5},
     ),
     Entry(
         "lookahead_reset",
@@ -338,5 +342,12 @@ ENTRIES = [
         ),
         optimizer=True,
         abstract_init=False,
+        factory=functools.wraps(gx.lookahead)(lookahead_plain),
+        kwargs={
+            "fast_optimizer": gx.sgd(0.1, momentum=0.9),
+            "sync_period": 1,
+            "slow_step_size": 0.3,
+            "reset_state": True,
+        },
     ),
 ]

@@ -4,7 +4,7 @@ import jax.numpy as jnp
 
 import gradtx as gx
 from tests.registry._entry import Entry
-from tests.registry._support import alternate_labels, alternate_mask, two_groups
+from tests.registry._support import alternate_labels, alternate_mask, composed, two_groups
 
 ENTRIES = [
     Entry("scale", lambda: gx.scale(0.5)),
@@ -93,7 +93,12 @@ ENTRIES = [
         lambda: gx.adaptive_grad_clip(0.05, axis=-1),
         min_ndim=1,
     ),
-    Entry("multi_steps", lambda: gx.MultiSteps(gx.adam(0.01), 2).gradient_transformation()),
+    Entry(
+        "multi_steps",
+        lambda: gx.MultiSteps(gx.adam(0.01), 2).gradient_transformation(),
+        factory=composed(lambda m: m.gradient_transformation(), gx.MultiSteps),
+        kwargs={"opt": gx.adam(0.01), "every_k_schedule": 2},
+    ),
     Entry(
         "multi_steps_skip_sum",
         lambda: gx.MultiSteps(
@@ -102,6 +107,13 @@ ENTRIES = [
             use_grad_mean=False,
             should_skip_update_fn=gx.skip_not_finite,
         ).gradient_transformation(),
+        factory=composed(lambda m: m.gradient_transformation(), gx.MultiSteps),
+        kwargs={
+            "opt": gx.sgd(0.1, momentum=0.9),
+            "every_k_schedule": 2,
+            "use_grad_mean": False,
+            "should_skip_update_fn": gx.skip_not_finite,
+        },
     ),
     Entry("apply_every", lambda: gx.apply_every(2)),
     Entry("apply_if_finite", lambda: gx.apply_if_finite(gx.adam(0.01), 3), optimizer=True),

@@ -10,6 +10,17 @@ import pytest
 
 import gradtx as gx
 from tests.helpers import QUAD_X0, quadratic, run_updates
+from tests.messages import (
+    MSG_COUNT_NAMES_2_VALUES_IN_THE_STATE,
+    MSG_DIFFERENT_STRUCTURE,
+    MSG_GRADTX_ADAM_B1_1_2_B1_MUST,
+    MSG_HYPERPARAM_DTYPE_MUST_BE_A_DTYPE,
+    MSG_LEARNING_RATE_MUST_BE_IN,
+    MSG_NO_FIELD_OR_KEY_NAMED_LEARNING_RAT,
+    MSG_STATIC_ARGS_FOO_FOO_ARE_NOT_PARAMETERS,
+    MSG_THAT_PASSES_THE_FILTERING_FUNCTION,
+    MSG_TREE_SET_LEARNING_RATE_THE_NEW_VALUE,
+)
 
 HP = dict(learning_rate=0.01, b1=0.9, b2=0.999, eps=1e-8)
 
@@ -229,15 +240,13 @@ def test_argument_kinds_static_ints_and_forced_dtype():
 
 
 def test_inject_errors():
-    with pytest.raises(ValueError, match=r"gradtx.adam\(b1=1.2\): b1 must be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=MSG_GRADTX_ADAM_B1_1_2_B1_MUST):
         gx.inject_hyperparams(gx.adam)(learning_rate=0.1, b1=1.2)
-    with pytest.raises(
-        ValueError, match=r"static_args=\['foo'\]\): \['foo'\] are not parameters of adam"
-    ):
+    with pytest.raises(ValueError, match=MSG_STATIC_ARGS_FOO_FOO_ARE_NOT_PARAMETERS):
         gx.inject_hyperparams(gx.adam, static_args="foo")
-    with pytest.raises(TypeError, match="hyperparam_dtype must be a dtype"):
+    with pytest.raises(TypeError, match=MSG_HYPERPARAM_DTYPE_MUST_BE_A_DTYPE):
         gx.inject_hyperparams(gx.adam, hyperparam_dtype="nope")
-    with pytest.raises(ValueError, match="learning_rate must be in"):
+    with pytest.raises(ValueError, match=MSG_LEARNING_RATE_MUST_BE_IN):
         gx.inject_hyperparams(gx.sgd)(learning_rate=lambda c: -0.1 + 0.0 * c)
 
 
@@ -262,7 +271,7 @@ def test_tree_get_finds_names_in_nested_chains():
     assert gx.tree_get(state, "missing", default=-1) == -1
     assert isinstance(gx.tree_get(state, "ApplyIfFiniteState"), gx.ApplyIfFiniteState)
     assert gx.tree_get(state, "mini_step").dtype == jnp.int32
-    with pytest.raises(KeyError, match=r"'count' names 2 values in the state, at .*Pass filtering"):
+    with pytest.raises(KeyError, match=MSG_COUNT_NAMES_2_VALUES_IN_THE_STATE):
         gx.tree_get(state, "count")
     adam_count = gx.tree_get(
         state, "count", filtering=lambda path, v: path[-1].tuple_name == "ScaleByAdamState"
@@ -301,15 +310,11 @@ def test_tree_set_casts_and_keeps_structure():
 
 def test_tree_set_errors():
     _, state = _nested_state()
-    with pytest.raises(
-        KeyError, match=r"no field or key named 'learning_rat' .*Did you mean 'learning_rate'"
-    ):
+    with pytest.raises(KeyError, match=MSG_NO_FIELD_OR_KEY_NAMED_LEARNING_RAT):
         gx.tree_set(state, learning_rat=0.1)
-    with pytest.raises(KeyError, match="that passes the filtering function"):
+    with pytest.raises(KeyError, match=MSG_THAT_PASSES_THE_FILTERING_FUNCTION):
         gx.tree_set(state, lambda p, v: False, learning_rate=0.1)
-    with pytest.raises(
-        ValueError, match=r"tree_set\(learning_rate=...\): the new value has shape \(3,\)"
-    ):
+    with pytest.raises(ValueError, match=MSG_TREE_SET_LEARNING_RATE_THE_NEW_VALUE):
         gx.tree_set(state, learning_rate=jnp.ones(3))
-    with pytest.raises(ValueError, match="different structure"):
+    with pytest.raises(ValueError, match=MSG_DIFFERENT_STRUCTURE):
         gx.tree_set(state, nu={"zzz": 1.0})

@@ -17,6 +17,28 @@ import optax
 import pytest
 
 import gradtx as gx
+from tests.messages import (
+    MSG_AT_LEAST_ONE_CYCLE,
+    MSG_BOUNDARIES_MUST_BE_NON_DECREASING_GOT_10,
+    MSG_CYCLE_0_HAS_NO_DECAY_STEPS,
+    MSG_DECAY_STEPS_MUST_BE_FINITE_AND_0,
+    MSG_DECAY_STEPS_MUST_BE_WARMUP_STEPS_GOT,
+    MSG_DIV_FACTOR_MUST_BE_IN_0,
+    MSG_EXPONENTIAL_DECAY_DECAY_RATE_0_5_DECAY,
+    MSG_GAMMA_MUST_BE_IN_0,
+    MSG_INTERPOLATE_TYPE_MUST_BE_LINEAR_OR_COSINE,
+    MSG_LINEAR_SCHEDULE_TRANSITION_STEPS_5_TRANSITION_STEPS,
+    MSG_MODE_MUST_BE_ONE_OF,
+    MSG_MUST_BE_FINITE_AND_0,
+    MSG_ONE_BOUNDARY_FEWER_THAN_SCHEDULES_GOT_3,
+    MSG_PCT_FINAL_MUST_BE_IN_0_5,
+    MSG_SCALES_MUST_BE_0_GOT_SCALE_0,
+    MSG_STEP_SIZE_UP_MUST_BE_FINITE_AND,
+    MSG_TRANSITION_BEGIN_MUST_BE_FINITE_AND_0,
+    MSG_TRANSITION_STEPS_MUST_BE_A_CONCRETE_NUMBER,
+    MSG_TRANSITION_STEPS_MUST_BE_FINITE_AND_0,
+    MSG_WARMUP_EXPONENTIAL_DECAY_SCHEDULE_DECAY_RATE_0,
+)
 
 T = np.arange(0, 400)
 
@@ -346,61 +368,61 @@ def test_huge_counts_smooth_schedules():
     [
         (
             lambda: gx.linear_schedule(1.0, 0.0, -5),
-            r"linear_schedule\(transition_steps=-5\): transition_steps must be finite and >= 0",
+            MSG_LINEAR_SCHEDULE_TRANSITION_STEPS_5_TRANSITION_STEPS,
         ),
         (
             lambda: gx.polynomial_schedule(1.0, 0.0, 2, 10, -1),
-            r"transition_begin must be finite and >= 0",
+            MSG_TRANSITION_BEGIN_MUST_BE_FINITE_AND_0,
         ),
         (
             lambda: gx.exponential_decay(1.0, 10, -0.5),
-            r"exponential_decay\(decay_rate=-0.5\): decay_rate must be in \[0",
+            MSG_EXPONENTIAL_DECAY_DECAY_RATE_0_5_DECAY,
         ),
-        (lambda: gx.cosine_decay_schedule(1.0, 0), r"decay_steps must be finite and > 0"),
+        (lambda: gx.cosine_decay_schedule(1.0, 0), MSG_DECAY_STEPS_MUST_BE_FINITE_AND_0),
         (
             lambda: gx.piecewise_constant_schedule(1.0, {10: -0.1}),
-            r"scales must be >= 0; got scale -0.1 at step 10",
+            MSG_SCALES_MUST_BE_0_GOT_SCALE_0,
         ),
-        (lambda: gx.piecewise_constant_schedule(1.0, {-10: 0.1}), r"must be finite and >= 0"),
+        (lambda: gx.piecewise_constant_schedule(1.0, {-10: 0.1}), MSG_MUST_BE_FINITE_AND_0),
         (
             lambda: gx.piecewise_interpolate_schedule("cubic", 1.0),
-            r"interpolate_type must be 'linear' or 'cosine'",
+            MSG_INTERPOLATE_TYPE_MUST_BE_LINEAR_OR_COSINE,
         ),
         (
             lambda: gx.join_schedules([gx.constant_schedule(1.0)] * 3, [10, 5]),
-            r"boundaries must be non-decreasing; got 10 before 5",
+            MSG_BOUNDARIES_MUST_BE_NON_DECREASING_GOT_10,
         ),
         (
             lambda: gx.join_schedules([gx.constant_schedule(1.0)] * 3, [10]),
-            r"one boundary fewer than schedules; got 3 schedules and 1",
+            MSG_ONE_BOUNDARY_FEWER_THAN_SCHEDULES_GOT_3,
         ),
         (
             lambda: gx.warmup_cosine_decay_schedule(0.0, 1.0, 100, 100),
-            r"decay_steps .* must be > warmup_steps; got 100 <= 100",
+            MSG_DECAY_STEPS_MUST_BE_WARMUP_STEPS_GOT,
         ),
         (
             lambda: gx.warmup_exponential_decay_schedule(0.0, 1.0, 10, 10, 0.0),
-            r"warmup_exponential_decay_schedule\(decay_rate=0.0\)",
+            MSG_WARMUP_EXPONENTIAL_DECAY_SCHEDULE_DECAY_RATE_0,
         ),
-        (lambda: gx.linear_onecycle_schedule(0, 1.0), r"transition_steps must be finite and > 0"),
+        (lambda: gx.linear_onecycle_schedule(0, 1.0), MSG_TRANSITION_STEPS_MUST_BE_FINITE_AND_0),
         (
             lambda: gx.linear_onecycle_schedule(100, 1.0, pct_start=0.5, pct_final=0.4),
-            r"pct_final must be in \[0.5, 1\]",
+            MSG_PCT_FINAL_MUST_BE_IN_0_5,
         ),
         (
             lambda: gx.cosine_onecycle_schedule(100, 1.0, div_factor=0.0),
-            r"div_factor must be in \(0",
+            MSG_DIV_FACTOR_MUST_BE_IN_0,
         ),
         (
             lambda: gx.sgdr_schedule([dict(init_value=1.0, peak_value=1.0, warmup_steps=0)]),
-            r"cycle 0 has no 'decay_steps'",
+            MSG_CYCLE_0_HAS_NO_DECAY_STEPS,
         ),
-        (lambda: gx.sgdr_schedule([]), r"at least one cycle"),
-        (lambda: gx.cyclic_schedule(0.1, 1.0, 10, mode="sine"), r"mode must be one of"),
-        (lambda: gx.cyclic_schedule(0.1, 1.0, 0), r"step_size_up must be finite and > 0"),
+        (lambda: gx.sgdr_schedule([]), MSG_AT_LEAST_ONE_CYCLE),
+        (lambda: gx.cyclic_schedule(0.1, 1.0, 10, mode="sine"), MSG_MODE_MUST_BE_ONE_OF),
+        (lambda: gx.cyclic_schedule(0.1, 1.0, 0), MSG_STEP_SIZE_UP_MUST_BE_FINITE_AND),
         (
             lambda: gx.cyclic_schedule(0.1, 1.0, 10, mode="exp_range", gamma=0.0),
-            r"gamma must be in \(0",
+            MSG_GAMMA_MUST_BE_IN_0,
         ),
     ],
 )
@@ -410,7 +432,7 @@ def test_errors(make, match):
 
 
 def test_traced_step_arguments_are_rejected():
-    with pytest.raises(TypeError, match=r"transition_steps must be a concrete number"):
+    with pytest.raises(TypeError, match=MSG_TRANSITION_STEPS_MUST_BE_A_CONCRETE_NUMBER):
         jax.jit(lambda n: gx.linear_schedule(1.0, 0.0, n)(0))(10)
     # Traced *values* are fine.
     out = jax.jit(lambda v: gx.cosine_decay_schedule(v, 10)(5))(2.0)

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import gradtx as gx
+from tests.messages import MSG_INIT_NEEDS_THE_PARAMS_VALUES_SHAPEDTYPESTRUCT
 from tests.registry import ALL, Entry
 
 IDS = [e.name for e in ALL]
@@ -48,7 +49,7 @@ def test_init_accepts_shape_dtype_structs(entry: Entry):
     # eager one (inject_stateful_hyperparams), which is the schedules' business.
     assert jax.tree.map(jnp.shape, shapes) == jax.tree.map(jnp.shape, expected)
     if not entry.abstract_init:
-        with pytest.raises(TypeError, match=r"init needs the params' values .*ShapeDtypeStruct"):
+        with pytest.raises(TypeError, match=MSG_INIT_NEEDS_THE_PARAMS_VALUES_SHAPEDTYPESTRUCT):
             tx.init(_abstract(params))
         return
     state = tx.init(_abstract(params))

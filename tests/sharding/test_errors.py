@@ -9,14 +9,21 @@ from jax.sharding import NamedSharding, PartitionSpec
 
 import gradtx as gx
 from gradtx.transforms._sharding import zero_spec
+from tests.messages import (
+    MSG_GRADTX_PRODIGY_INIT_NEEDS_THE_PARAMS_VALUES,
+    MSG_MESH_MUST_BE_A_JAX_SHARDING_MESH,
+    MSG_SHARD_STATE_OVER_AXIS_BATCH_AXIS_MUST,
+    MSG_STATE_SHARDINGS_THE_PARAM_AT_W_HAS,
+    MSG_TX_MUST_BE_A_GRADIENTTRANSFORMATION_OR_AN,
+)
 
 MESH = jax.make_mesh((1,), ("data",), axis_types=(jax.sharding.AxisType.Auto,))
 
 
 def test_state_shardings_errors():
-    with pytest.raises(ValueError, match=r"state_shardings: the param at \['w'\] has no sharding"):
+    with pytest.raises(ValueError, match=MSG_STATE_SHARDINGS_THE_PARAM_AT_W_HAS):
         gx.tree_utils.state_shardings(gx.adam(1e-3), {"w": jax.ShapeDtypeStruct((2,), jnp.float32)})
-    with pytest.raises(TypeError, match="tx must be a GradientTransformation or an init function"):
+    with pytest.raises(TypeError, match=MSG_TX_MUST_BE_A_GRADIENTTRANSFORMATION_OR_AN):
         gx.tree_utils.state_shardings(3, {"w": jnp.ones(2)})
 
 
@@ -34,10 +41,10 @@ def test_state_shardings_single_device_and_explicit_shardings():
 def test_shard_state_over_errors():
     with pytest.raises(
         ValueError,
-        match=r"shard_state_over\(axis='batch'\): axis must be one of the mesh's axes \('data',\)",
+        match=MSG_SHARD_STATE_OVER_AXIS_BATCH_AXIS_MUST,
     ):
         gx.shard_state_over(gx.adam(1e-3), MESH, "batch")
-    with pytest.raises(TypeError, match="mesh must be a jax.sharding.Mesh; got str"):
+    with pytest.raises(TypeError, match=MSG_MESH_MUST_BE_A_JAX_SHARDING_MESH):
         gx.shard_state_over(gx.adam(1e-3), "data")
 
 
@@ -52,7 +59,5 @@ def test_zero_spec_picks_the_first_free_divisible_dimension():
 
 
 def test_require_param_values_names_the_path():
-    with pytest.raises(
-        TypeError, match=r"gradtx.prodigy: init needs the params' values .* at \['w'\]"
-    ):
+    with pytest.raises(TypeError, match=MSG_GRADTX_PRODIGY_INIT_NEEDS_THE_PARAMS_VALUES):
         gx.prodigy().init({"w": jax.ShapeDtypeStruct((2,), jnp.float32)})

@@ -11,6 +11,14 @@ import optax
 import pytest
 
 import gradtx as gx
+from tests.messages import (
+    MSG_CURV_RTOL_MUST_BE_IN_0_INF,
+    MSG_DECREASE_FACTOR_MUST_BE_IN_0_1,
+    MSG_HOLDS_NO_VALUE,
+    MSG_INITIAL_GUESS_STRATEGY_MUST_BE_ONE_OR,
+    MSG_SCALE_BY_LBFGS_MEMORY_SIZE_0_MEMORY,
+    MSG_UPDATE_NEEDS_PARAMS_VALUE_AND_GRAD,
+)
 from tests.solvers.problems import PROBLEMS, rosenbrock
 
 X0 = jnp.array([-1.2, 1.0, -1.2, 1.0, 0.5])
@@ -146,18 +154,16 @@ def test_extra_args_reach_value_fn_and_unknown_ones_are_ignored():
 
 
 def test_validation_messages():
-    with pytest.raises(
-        ValueError, match=r"scale_by_lbfgs\(memory_size=0\): memory_size must be >= 1"
-    ):
+    with pytest.raises(ValueError, match=MSG_SCALE_BY_LBFGS_MEMORY_SIZE_0_MEMORY):
         gx.scale_by_lbfgs(0)
-    with pytest.raises(ValueError, match=r"curv_rtol must be in \[0, inf\); got -1.0"):
+    with pytest.raises(ValueError, match=MSG_CURV_RTOL_MUST_BE_IN_0_INF):
         gx.scale_by_zoom_linesearch(10, curv_rtol=-1.0)
-    with pytest.raises(ValueError, match="initial_guess_strategy must be 'one' or 'keep'"):
+    with pytest.raises(ValueError, match=MSG_INITIAL_GUESS_STRATEGY_MUST_BE_ONE_OR):
         gx.scale_by_zoom_linesearch(10, initial_guess_strategy="two")
-    with pytest.raises(ValueError, match=r"decrease_factor must be in \(0, 1\]; got 1.5"):
+    with pytest.raises(ValueError, match=MSG_DECREASE_FACTOR_MUST_BE_IN_0_1):
         gx.scale_by_backtracking_linesearch(10, decrease_factor=1.5)
     tx = gx.scale_by_zoom_linesearch(5)
-    with pytest.raises(ValueError, match="update needs params, value= and grad="):
+    with pytest.raises(ValueError, match=MSG_UPDATE_NEEDS_PARAMS_VALUE_AND_GRAD):
         tx.update(jnp.ones(2), tx.init(jnp.ones(2)), jnp.ones(2))
-    with pytest.raises(ValueError, match="holds no `value`"):
+    with pytest.raises(ValueError, match=MSG_HOLDS_NO_VALUE):
         gx.value_and_grad_from_state(jnp.sum)(jnp.ones(2), state=gx.adam(0.1).init(jnp.ones(2)))

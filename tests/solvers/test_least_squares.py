@@ -12,6 +12,11 @@ import pytest
 import scipy.optimize
 
 from gradtx.solvers import least_squares
+from tests.messages import (
+    MSG_DAMPING_MUST_BE_IN_0_INF_GOT,
+    MSG_LINEAR_SOLVER_MUST_BE_ONE_OF,
+    MSG_METHOD_MUST_BE_LM_OR_GN_GOT,
+)
 from tests.solvers.problems import LEAST_SQUARES
 
 COUNTS = {}
@@ -82,11 +87,11 @@ def test_pytree_params_and_vmap_over_data():
 def test_nonfinite_start_and_validation():
     sol = least_squares(lambda x: jnp.log(x), jnp.array([-1.0]))
     assert sol.reason_name == "NONFINITE" and int(sol.num_steps) == 0
-    with pytest.raises(ValueError, match=r"method must be 'lm' or 'gn'; got 'trf'"):
+    with pytest.raises(ValueError, match=MSG_METHOD_MUST_BE_LM_OR_GN_GOT):
         least_squares(jnp.sin, jnp.ones(2), "trf")
-    with pytest.raises(ValueError, match="linear_solver must be one of"):
+    with pytest.raises(ValueError, match=MSG_LINEAR_SOLVER_MUST_BE_ONE_OF):
         least_squares(jnp.sin, jnp.ones(2), linear_solver="svd")
-    with pytest.raises(ValueError, match=r"damping must be in \(0, inf\); got 0.0"):
+    with pytest.raises(ValueError, match=MSG_DAMPING_MUST_BE_IN_0_INF_GOT):
         least_squares(jnp.sin, jnp.ones(2), damping=0.0)
 
 

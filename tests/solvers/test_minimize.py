@@ -15,6 +15,12 @@ import scipy.optimize
 
 import gradtx as gx
 from gradtx.solvers import Reason, Solution, minimize
+from tests.messages import (
+    MSG_FUN_MUST_BE_A_CALLABLE,
+    MSG_MINIMIZE_MAX_STEPS_1_MAX_STEPS_MUST,
+    MSG_OPTIMIZER_MUST_BE_A_GRADIENTTRANSFORMATION,
+    MSG_TOL_MUST_BE_IN_0_INF_GOT,
+)
 from tests.solvers.problems import PROBLEMS, breast_cancer_logreg, rosenbrock
 
 COUNTS = {}  # problem -> (ours: steps, fun evals; scipy: nit, nfev), printed by the last test
@@ -176,13 +182,13 @@ def test_history_and_aux():
 
 def test_reason_names_and_validation():
     assert [r.name for r in Reason] == ["CONVERGED", "MAX_STEPS", "LINESEARCH_FAILED", "NONFINITE"]
-    with pytest.raises(ValueError, match=r"minimize\(max_steps=-1\): max_steps must be >= 0"):
+    with pytest.raises(ValueError, match=MSG_MINIMIZE_MAX_STEPS_1_MAX_STEPS_MUST):
         minimize(rosenbrock, jnp.zeros(2), max_steps=-1)
-    with pytest.raises(ValueError, match=r"tol must be in \[0, inf\); got -1.0"):
+    with pytest.raises(ValueError, match=MSG_TOL_MUST_BE_IN_0_INF_GOT):
         minimize(rosenbrock, jnp.zeros(2), tol=-1.0)
-    with pytest.raises(TypeError, match="optimizer must be a GradientTransformation"):
+    with pytest.raises(TypeError, match=MSG_OPTIMIZER_MUST_BE_A_GRADIENTTRANSFORMATION):
         minimize(rosenbrock, jnp.zeros(2), optimizer="lbfgs")
-    with pytest.raises(TypeError, match="fun must be a callable"):
+    with pytest.raises(TypeError, match=MSG_FUN_MUST_BE_A_CALLABLE):
         minimize(3.0, jnp.zeros(2))
 
 

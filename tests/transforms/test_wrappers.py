@@ -10,6 +10,19 @@ import pytest
 
 import gradtx as gx
 from tests.helpers import QUAD_H, QUAD_X0, run_updates
+from tests.messages import (
+    MSG_AT_LEAST_ONE_TRANSFORMATION,
+    MSG_DECAY_MUST_BE_IN_0_1,
+    MSG_EVERY_K_SCHEDULE_MUST_BE_IN,
+    MSG_GRADTX_APPLY_EVERY_K_0,
+    MSG_MAX_CONSECUTIVE_ERRORS_MUST_BE_0,
+    MSG_METRIC_MUST_BE_GRAD_NORM_OR_LOSS,
+    MSG_MUST_RETURN_A_BOOL_SCALAR,
+    MSG_SLOW_STEP_SIZE_MUST_BE_IN_0,
+    MSG_THRESHOLD_MUST_BE_IN_0,
+    MSG_UPDATE_NEEDS_PARAMS_LOOKAHEADPARAMS,
+    MSG_UPDATE_NEEDS_THE_LOSS_CALL_UPDATE_GRADS,
+)
 
 
 def _grads(n, dtype=jnp.float32, seed=0, shape=(4,)):
@@ -76,12 +89,12 @@ def test_multisteps_sum_schedule_and_skip():
     assert int(s.mini_step) == 1 and float(jnp.abs(u["w"]).sum()) == 0.0
     u, s = step(grads[1], s)
     np.testing.assert_allclose(u["w"], -(grads[0]["w"] + grads[1]["w"]) / 2, rtol=1e-6)
-    with pytest.raises(ValueError, match="every_k_schedule must be in"):
+    with pytest.raises(ValueError, match=MSG_EVERY_K_SCHEDULE_MUST_BE_IN):
         gx.MultiSteps(gx.sgd(1.0), 0)
     bad = gx.MultiSteps(
         gx.sgd(1.0), 2, should_skip_update_fn=lambda u, s, p: (jnp.zeros(2, bool), ())
     )
-    with pytest.raises(ValueError, match="must return a bool scalar"):
+    with pytest.raises(ValueError, match=MSG_MUST_RETURN_A_BOOL_SCALAR):
         jax.eval_shape(bad.update, grads[0], bad.init(_p0()))
 
 
@@ -111,7 +124,7 @@ def test_apply_every_reference_and_optax():
             w = w + acc
         np.testing.assert_allclose(ps["w"][t], w, rtol=1e-6)
     _equal(ps, run_updates(optax.apply_every(3), grads, _p0()))
-    with pytest.raises(ValueError, match=r"gradtx.apply_every\(k=0\)"):
+    with pytest.raises(ValueError, match=MSG_GRADTX_APPLY_EVERY_K_0):
         gx.apply_every(0)
 
 
@@ -139,7 +152,7 @@ def test_apply_if_finite_skips_nan_steps():
     assert bool(jnp.isnan(u["w"]).any()) and int(s.inner_state[0].count) == 2
     u, s = step(g, s, params)
     assert (int(s.notfinite_count), bool(s.last_finite), int(s.total_notfinite)) == (0, True, 2)
-    with pytest.raises(ValueError, match="max_consecutive_errors must be >= 0"):
+    with pytest.raises(ValueError, match=MSG_MAX_CONSECUTIVE_ERRORS_MUST_BE_0):
         gx.apply_if_finite(gx.sgd(0.1), -1)
 
 
@@ -222,15 +235,13 @@ def test_skip_spikes_on_grad_norm_and_errors():
     for a, b in zip(jax.tree.leaves(s.inner_state), jax.tree.leaves(s2.inner_state), strict=True):
         np.testing.assert_array_equal(a, b)
     by_loss = gx.skip_spikes(gx.sgd(0.1), metric="loss")
-    with pytest.raises(
-        ValueError, match=r"update needs the loss; call update\(grads, state, params, value=loss\)"
-    ):
+    with pytest.raises(ValueError, match=MSG_UPDATE_NEEDS_THE_LOSS_CALL_UPDATE_GRADS):
         jax.eval_shape(by_loss.update, {"w": jnp.ones(4)}, by_loss.init(params))
-    with pytest.raises(ValueError, match="metric must be 'grad_norm' or 'loss'"):
+    with pytest.raises(ValueError, match=MSG_METRIC_MUST_BE_GRAD_NORM_OR_LOSS):
         gx.skip_spikes(gx.sgd(0.1), metric="norm")
-    with pytest.raises(ValueError, match=r"threshold must be in \(0"):
+    with pytest.raises(ValueError, match=MSG_THRESHOLD_MUST_BE_IN_0):
         gx.skip_spikes(gx.sgd(0.1), threshold=0.0)
-    with pytest.raises(ValueError, match=r"decay must be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=MSG_DECAY_MUST_BE_IN_0_1):
         gx.skip_spikes(gx.sgd(0.1), decay=1.0)
 
 
@@ -258,9 +269,9 @@ def test_lookahead_matches_numpy_reference():
             fast = slow
         np.testing.assert_allclose(params.fast["x"], fast, rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(params.slow["x"], slow, rtol=1e-12, atol=1e-14)
-    with pytest.raises(ValueError, match="update needs params=LookaheadParams"):
+    with pytest.raises(ValueError, match=MSG_UPDATE_NEEDS_PARAMS_LOOKAHEADPARAMS):
         opt.update({"x": jnp.ones(4)}, s, {"x": jnp.ones(4)})
-    with pytest.raises(ValueError, match=r"slow_step_size must be in \[0, 1\]"):
+    with pytest.raises(ValueError, match=MSG_SLOW_STEP_SIZE_MUST_BE_IN_0):
         gx.lookahead(gx.sgd(0.1), 2, 1.5)
 
 
@@ -325,5 +336,5 @@ def test_monitor_records_norms_lr_and_skips():
     s = spikes.init({"w": jnp.zeros(2)})
     _, s = jax.jit(spikes.update)({"w": jnp.ones(2)}, s, value=jnp.nan)
     assert bool(s.skipped) and int(s.count) == 1
-    with pytest.raises(TypeError, match="at least one transformation"):
+    with pytest.raises(TypeError, match=MSG_AT_LEAST_ONE_TRANSFORMATION):
         gx.monitored_chain()

@@ -14,6 +14,12 @@ import numpy as np
 import pytest
 
 import gradtx as gx
+from tests.messages import (
+    MSG_DICT_KEYS_MUST_BE_STR_OR_INT,
+    MSG_DIFFER_AT_PATH_0_MU_V_MISSING,
+    MSG_LOAD_NPZ_AT_PATH_0_MU_W,
+    MSG_WAS_NOT_WRITTEN_BY_SAVE_NPZ,
+)
 from tests.registry import ALL
 
 try:
@@ -128,16 +134,16 @@ def test_npz_errors(tmp_path):
     other = jax.eval_shape(gx.adam(1e-3).init, {"w": jnp.ones(4)})
     with pytest.raises(
         ValueError,
-        match=r"load_npz: at path \[0\]\.mu\['w'\] the file holds float64\[3\] but the target expects float64\[4\]",
+        match=MSG_LOAD_NPZ_AT_PATH_0_MU_W,
     ):
         gx.tree_utils.load_npz(path, other)
     renamed = jax.eval_shape(gx.adam(1e-3).init, {"v": jnp.ones(3)})
-    with pytest.raises(ValueError, match=r"differ at path \[0\]\.mu\['v'\]: missing from the file"):
+    with pytest.raises(ValueError, match=MSG_DIFFER_AT_PATH_0_MU_V_MISSING):
         gx.tree_utils.load_npz(path, renamed)
     np.savez(tmp_path / "plain.npz", a=np.ones(2))
-    with pytest.raises(ValueError, match="was not written by save_npz"):
+    with pytest.raises(ValueError, match=MSG_WAS_NOT_WRITTEN_BY_SAVE_NPZ):
         gx.tree_utils.load_npz(tmp_path / "plain.npz")
-    with pytest.raises(TypeError, match=r"dict keys must be str or int; got \(1, 2\)"):
+    with pytest.raises(TypeError, match=MSG_DICT_KEYS_MUST_BE_STR_OR_INT):
         gx.tree_utils.save_npz(path, {(1, 2): jnp.ones(1)})
 
 

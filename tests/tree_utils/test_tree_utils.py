@@ -12,6 +12,11 @@ import pytest
 
 import gradtx as gx
 from gradtx import tree_utils as tu
+from tests.messages import (
+    MSG_GRADTX_TREE_UTILS_TREE_NORM_ORD_3,
+    MSG_LEAVES_HAVE_DIFFERENT_DTYPES,
+    MSG_NOT_ORDERED,
+)
 
 TREE_X = {"a": jnp.array([1.0, -2.0, 3.0]), "b": [jnp.array([[0.5, -4.0]]), jnp.array(2.0)]}
 TREE_Y = {"a": jnp.array([0.5, 1.0, -1.0]), "b": [jnp.array([[2.0, 1.0]]), jnp.array(-3.0)]}
@@ -87,7 +92,7 @@ def test_bf16_norm_accumulates_in_float32():
 
 
 def test_tree_norm_rejects_unknown_order():
-    with pytest.raises(ValueError, match=r"gradtx.tree_utils.tree_norm\(ord=3\): ord must be"):
+    with pytest.raises(ValueError, match=MSG_GRADTX_TREE_UTILS_TREE_NORM_ORD_3):
         tu.tree_norm(TREE_X, ord=3)
 
 
@@ -95,9 +100,9 @@ def test_tree_dtype_handlers():
     tree = {"a": jnp.ones(1, jnp.float16), "b": jnp.ones(1, jnp.float32)}
     for handler in ("promote", "highest", "lowest"):
         assert tu.tree_dtype(tree, handler) == optax.tree_utils.tree_dtype(tree, handler)
-    with pytest.raises(ValueError, match="leaves have different dtypes"):
+    with pytest.raises(ValueError, match=MSG_LEAVES_HAVE_DIFFERENT_DTYPES):
         tu.tree_dtype(tree)
-    with pytest.raises(ValueError, match="not ordered"):
+    with pytest.raises(ValueError, match=MSG_NOT_ORDERED):
         tu.tree_dtype({"a": jnp.ones(1, jnp.int32), "b": jnp.ones(1, jnp.uint32)}, "highest")
 
 
