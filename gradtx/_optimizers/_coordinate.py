@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation
-from gradtx._core._numerics import safe_increment, zero_count
+from gradtx._core._numerics import promoted_dtype, safe_increment, zero_count
 from gradtx._core._validate import check_int, check_learning_rate, require_params
 from gradtx.tree_utils._tree_math import zip_map
 
@@ -160,7 +160,7 @@ def coordinate_descent(
         else:
             scores = []
             for di, si, cnt in zip(jax.tree.leaves(d), jax.tree.leaves(s), counts, strict=True):
-                wide = jnp.promote_types(di.dtype, jnp.float32)
+                wide = promoted_dtype(di.dtype, jnp.float32)
                 gain = (jnp.square(di.astype(wide)) / jnp.broadcast_to(si, di.shape)).ravel()
                 ids = _block_ids(di, 0, block_size).ravel()
                 scores.append(jax.ops.segment_sum(gain, ids, num_segments=cnt).astype(jnp.float32))

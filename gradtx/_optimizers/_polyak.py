@@ -7,7 +7,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, init_empty_state
-from gradtx._core._numerics import real_dtype
+from gradtx._core._numerics import (
+    promoted,
+    promoted_dtype,
+    real_dtype,
+    scale_leaf,
+)
 from gradtx._core._validate import check_learning_rate, check_nonnegative, check_range
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.tree_utils._tree_math import abs_sq
@@ -32,7 +37,7 @@ def _check_polyak_args(fn, f_min, max_learning_rate, eps, variant):
 def _sum_of_squares(tree) -> jax.Array:
     """sum |x|^2 over all leaves, accumulated in at least float32."""
     parts = [
-        jnp.sum(abs_sq(x), dtype=jnp.promote_types(real_dtype(x.dtype), jnp.float32))
+        jnp.sum(abs_sq(x), dtype=promoted_dtype(real_dtype(x.dtype), jnp.float32))
         for x in jax.tree.leaves(tree)
     ]
     if not parts:
@@ -104,11 +109,11 @@ def scale_by_polyak(
         if variant == "sps+":
             gap = jnp.maximum(gap, 0.0)
         denom = sq_norm + eps
-        tiny = denom <= np.finfo(np.float64).eps
+        tiny = promoted(jnp.less_equal, denom, np.finfo(np.float64).eps)
         step = jnp.where(
             tiny, 0.0, jnp.minimum(gap / jnp.where(tiny, 1.0, denom), max_learning_rate)
         )
-        return jax.tree.map(lambda g: (step * g).astype(g.dtype), updates), state
+        return jax.tree.map(lambda g: scale_leaf(step, g), updates), state
 
     return GradientTransformation(init_empty_state, update)
 

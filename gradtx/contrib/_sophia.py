@@ -14,7 +14,13 @@ from gradtx._core._contract import (
     chain,
     with_extra_args_support,
 )
-from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
+from gradtx._core._numerics import (
+    canonicalize_dtype,
+    moving_average,
+    promoted,
+    safe_increment,
+    zero_count,
+)
 from gradtx._core._validate import (
     check_decay,
     check_dtype,
@@ -227,8 +233,12 @@ def scale_by_sophia(
         c1 = bias_correction_factor(b1, count)
 
         def step(g, m, n):
-            new_m = b1 * m + (1 - b1) * g
-            u = (new_m / c1.astype(new_m.dtype)) / jnp.maximum(gamma * n, eps)
+            new_m = moving_average(m, g, b1)
+            u = promoted(
+                jnp.divide,
+                new_m / c1.astype(new_m.dtype),
+                jnp.maximum(promoted(jnp.multiply, gamma, n), eps),
+            )
             if clip_threshold is not None:
                 u = jnp.clip(u, -clip_threshold, clip_threshold)
             return u.astype(g.dtype), new_m.astype(m.dtype)

@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import apply_updates
+from gradtx._core._numerics import promoted_dtype
 from gradtx._core._validate import check_int, check_positive
 from gradtx._optimizers._accelerated import AcceleratedGradientState, fista, proximal_gradient
 
@@ -97,7 +98,7 @@ def fista_solve(
         value, g = value_and_grad(y)
         u, state = tx.update(g, state, y, value=value, value_fn=fun)
         sq = sum(
-            jnp.sum(jnp.square((a - b).astype(jnp.promote_types(a.dtype, jnp.float32))))
+            jnp.sum(jnp.square((a - b).astype(promoted_dtype(a.dtype, jnp.float32))))
             for a, b in zip(jax.tree.leaves(state.x), jax.tree.leaves(y))
         )
         error = (jnp.sqrt(sq) / state.stepsize).astype(state.stepsize.dtype)

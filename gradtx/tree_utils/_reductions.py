@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from gradtx.tree_utils._tree_math import abs_sq
+from gradtx.tree_utils._tree_math import abs_sq, promoted_dtype
 
 
 def tree_sum(tree: Any, associative_reduction: bool = False) -> jax.Array:
@@ -100,7 +100,7 @@ def accumulation_dtype(dtype) -> jnp.dtype:
     dtype = jnp.dtype(dtype)
     if jnp.issubdtype(dtype, jnp.complexfloating):
         dtype = jnp.finfo(dtype).dtype
-    return jnp.promote_types(dtype, jnp.float32)
+    return promoted_dtype(dtype, jnp.float32)
 
 
 def tree_sum_of_squares(tree: Any) -> jax.Array:
@@ -121,13 +121,11 @@ def tree_sum_of_squares(tree: Any) -> jax.Array:
     leaves = jax.tree.leaves(tree)
     if not leaves:
         return jnp.zeros((), jnp.float32)
-    acc = functools.reduce(
-        jnp.promote_types, [accumulation_dtype(jnp.result_type(x)) for x in leaves]
-    )
+    acc = functools.reduce(promoted_dtype, [accumulation_dtype(jnp.result_type(x)) for x in leaves])
 
     def leaf_sum(x):
         x = jnp.asarray(x)
-        wide = x.astype(jnp.promote_types(x.dtype, jnp.float32))  # complex stays complex
+        wide = x.astype(promoted_dtype(x.dtype, jnp.float32))  # complex stays complex
         return jnp.sum(abs_sq(wide)).astype(acc)
 
     return functools.reduce(operator.add, [leaf_sum(x) for x in leaves])
@@ -163,7 +161,7 @@ def tree_norm(tree: Any, ord: int | str | float | None = None, squared: bool = F
         return sq if squared else jnp.sqrt(sq)
     leaves = jax.tree.leaves(tree)
     acc = functools.reduce(
-        jnp.promote_types, [accumulation_dtype(jnp.result_type(x)) for x in leaves], jnp.float32
+        promoted_dtype, [accumulation_dtype(jnp.result_type(x)) for x in leaves], jnp.float32
     )
     magnitudes = [jnp.abs(jnp.asarray(x)).astype(acc) for x in leaves]
     if not isinstance(ord, str) and ord == 1:

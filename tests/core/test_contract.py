@@ -139,7 +139,7 @@ def test_strict_dtype_promotion(entry: Entry):
     tx = entry.make()
     with jax.numpy_dtype_promotion("strict"):
         state = jax.jit(tx.init)(params)
-        step = jax.jit(lambda g, s, p: tx.update(g, s, p, **entry.extra_args))
+        step = jax.jit(lambda g, s, p: tx.update(g, s, p, **_extra(entry, p, g)))
         for _ in range(2):
             updates, state = step(grads, state, params)
             params = gx.apply_updates(params, updates)

@@ -23,19 +23,17 @@ def objective_args(params, grads):
 LS = {"extra_args_fn": objective_args}
 
 ENTRIES = [
-    Entry("scale_by_lbfgs", gx.scale_by_lbfgs, strict_promotion=False, explicit_sharding=False),
+    Entry("scale_by_lbfgs", gx.scale_by_lbfgs, explicit_sharding=False),
     Entry(
         "scale_by_lbfgs_m1_unscaled",
         lambda: gx.scale_by_lbfgs(1, scale_init_precond=False),
-        strict_promotion=False,
         explicit_sharding=False,
     ),
-    Entry("lbfgs", gx.lbfgs, optimizer=True, **LS, strict_promotion=False, explicit_sharding=False),
+    Entry("lbfgs", gx.lbfgs, optimizer=True, **LS, explicit_sharding=False),
     Entry(
         "lbfgs_no_linesearch",
         lambda: gx.lbfgs(0.1, memory_size=3, linesearch=None),
         optimizer=True,
-        strict_promotion=False,
         explicit_sharding=False,
     ),
     Entry(
@@ -43,7 +41,6 @@ ENTRIES = [
         lambda: gx.lbfgs(linesearch=gx.scale_by_backtracking_linesearch(10, store_grad=True)),
         optimizer=True,
         **LS,
-        strict_promotion=False,
         explicit_sharding=False,
     ),
     Entry("solvers.scale_by_bfgs", gx.solvers.scale_by_bfgs, explicit_sharding=False),
@@ -52,7 +49,6 @@ ENTRIES = [
         gx.solvers.bfgs,
         optimizer=True,
         **LS,
-        strict_promotion=False,
         explicit_sharding=False,
     ),
     Entry("solvers.scale_by_ncg", gx.solvers.scale_by_ncg, explicit_sharding=False),
@@ -66,14 +62,12 @@ ENTRIES = [
         lambda: gx.solvers.ncg("dai-yuan"),
         optimizer=True,
         **LS,
-        strict_promotion=False,
         explicit_sharding=False,
     ),
     Entry(
         "solvers.scale_by_newton_cg",
         gx.solvers.scale_by_newton_cg,
         **LS,
-        strict_promotion=False,
         explicit_sharding=False,
     ),
     Entry(
@@ -81,14 +75,12 @@ ENTRIES = [
         lambda: gx.solvers.newton_cg(damping=0.1, cg_max_steps=3, warm_start=True),
         optimizer=True,
         **LS,
-        strict_promotion=False,
         explicit_sharding=False,
     ),
     Entry(
         "scale_by_zoom_linesearch",
         lambda: gx.scale_by_zoom_linesearch(10),
         **LS,
-        strict_promotion=False,
         explicit_sharding=False,
     ),
     Entry(
@@ -101,14 +93,12 @@ ENTRIES = [
             curv_rtol=0.1,
         ),
         **LS,
-        strict_promotion=False,
         explicit_sharding=False,
     ),
     Entry(
         "scale_by_backtracking_linesearch",
         lambda: gx.scale_by_backtracking_linesearch(10),
         **LS,
-        strict_promotion=False,
         explicit_sharding=False,
     ),
     Entry(
@@ -117,7 +107,6 @@ ENTRIES = [
             3, decrease_factor=0.5, increase_factor=1.0, store_grad=True, rtol=1e-3
         ),
         **LS,
-        strict_promotion=False,
         explicit_sharding=False,
     ),
 ]
