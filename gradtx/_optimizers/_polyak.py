@@ -9,13 +9,11 @@ import numpy as np
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, init_empty_state
 from gradtx._core._numerics import (
     promoted,
-    promoted_dtype,
-    real_dtype,
     scale_leaf,
 )
 from gradtx._core._validate import check_learning_rate, check_nonnegative, check_range
 from gradtx.transforms._scaling import scale_by_learning_rate
-from gradtx.tree_utils._tree_math import abs_sq
+from gradtx.tree_utils._reductions import tree_sum_of_squares
 
 # ---------------------------------------------------------------------------
 # Polyak step size
@@ -32,17 +30,6 @@ def _check_polyak_args(fn, f_min, max_learning_rate, eps, variant):
             f"gradtx.{fn}(variant={variant!r}): variant must be one of "
             f"{', '.join(repr(v) for v in _POLYAK_VARIANTS)}; got {variant!r}."
         )
-
-
-def _sum_of_squares(tree) -> jax.Array:
-    """sum |x|^2 over all leaves, accumulated in at least float32."""
-    parts = [
-        jnp.sum(abs_sq(x), dtype=promoted_dtype(real_dtype(x.dtype), jnp.float32))
-        for x in jax.tree.leaves(tree)
-    ]
-    if not parts:
-        return jnp.zeros((), jnp.float32)
-    return sum(parts[1:], parts[0])
 
 
 def scale_by_polyak(
@@ -104,7 +91,7 @@ def scale_by_polyak(
                 f"gradtx.{fn}: update needs the loss; call update(grads, state, params, "
                 "value=loss)."
             )
-        sq_norm = _sum_of_squares(updates)
+        sq_norm = tree_sum_of_squares(updates)
         gap = jnp.asarray(value - f_min).astype(sq_norm.dtype)
         if variant == "sps+":
             gap = jnp.maximum(gap, 0.0)

@@ -16,7 +16,6 @@ from gradtx._core._contract import (
 )
 from gradtx._core._numerics import (
     canonicalize_dtype,
-    moving_average,
     promoted,
     safe_increment,
     zero_count,
@@ -233,7 +232,8 @@ def scale_by_sophia(
         c1 = bias_correction_factor(b1, count)
 
         def step(g, m, n):
-            new_m = moving_average(m, g, b1)
+            old_part = promoted(jnp.multiply, b1, m)
+            new_m = promoted(jnp.add, old_part, promoted(jnp.multiply, 1 - b1, g))
             u = promoted(
                 jnp.divide,
                 new_m / c1.astype(new_m.dtype),

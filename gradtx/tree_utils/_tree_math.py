@@ -138,20 +138,6 @@ def zip_map(where: str, f, n_out: int | None = None, **trees):
     return tuple(treedef.unflatten([o[k] for o in outs]) for k in range(n_out))
 
 
-def tree_sum_of_squares_in(tree, dtype) -> jax.Array:
-    """``sum |x|^2`` over all leaves, each leaf cast to ``dtype`` first (a scalar
-    of ``dtype``; zero for an empty tree)."""
-    parts = (jnp.sum(abs_sq(jnp.asarray(x).astype(dtype))) for x in jax.tree.leaves(tree))
-    return sum(parts, jnp.zeros((), dtype))
-
-
-def tree_vdot_in(a, b, dtype) -> jax.Array:
-    """``sum a * b`` over matching real leaves, accumulated in ``dtype``."""
-    pairs = zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True)
-    parts = (jnp.sum(jnp.asarray(x).astype(dtype) * jnp.asarray(y).astype(dtype)) for x, y in pairs)
-    return sum(parts, jnp.zeros((), dtype))
-
-
 def promoted_dtype(*operands) -> np.dtype:
     """The dtype JAX's standard promotion gives these operands, in every promotion mode.
 

@@ -22,7 +22,8 @@ class Entry:
     finite_on_zero_grad: bool = True  # outputs finite when a gradient leaf is all zeros
     # Runs under jax_numpy_dtype_promotion="strict". False marks an entry whose step still
     # mixes dtypes implicitly (an int count or a float64 scalar with float32 arrays, or a
-    # user schedule that does): known, counted in docs/layout.md, to be fixed.
+    # user schedule that does): known, counted in docs/layout.md (none at present; a
+    # registry schedule casts its int32 count with as_float from _support).
     strict_promotion: bool = True
     # Traces under jax.set_mesh with explicit axes, init and update giving the same state
     # types (tests/sharding). False marks a known gap: the step needs a whole leaf
