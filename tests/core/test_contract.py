@@ -115,8 +115,9 @@ def _is_count(path, leaf) -> bool:
 def check_counts_at_limit(update, grads, state, params):
     """Three steps from step counts at ``iinfo(dtype).max - 1``, through the compiled update.
 
-    Counts saturate at the maximum (never wrap to negative), and updates and the
-    float state stay finite (bias corrections ``1 - b ** count`` are then 1).
+    The params stay where they are (only the counts are far along). Counts
+    saturate at the maximum (never wrap to negative), and updates and the float
+    state stay finite (bias corrections ``1 - b ** count`` are then 1).
     """
 
     def near_limit(path, leaf):
@@ -125,13 +126,14 @@ def check_counts_at_limit(update, grads, state, params):
         dtype = jnp.asarray(leaf).dtype
         return jnp.asarray(jnp.iinfo(dtype).max - 1, dtype)
 
+    if not any(_is_count(path, leaf) for path, leaf in jax.tree_util.tree_leaves_with_path(state)):
+        return []
     state = jax.tree_util.tree_map_with_path(near_limit, state)
     start = [
         leaf for path, leaf in jax.tree_util.tree_leaves_with_path(state) if _is_count(path, leaf)
     ]
     for _ in range(3):
         updates, state = update(grads, state, params)
-        params = gx.apply_updates(params, updates)
         assert all(bool(jnp.all(jnp.isfinite(x))) for x in jax.tree.leaves(updates)), (
             "updates not finite at the step-count limit"
         )
