@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike, DTypeLike
 
-from gradtx.tree_utils._tree_math import abs_sq, promoted_dtype
+from gradtx.tree_utils._tree_math import abs_sq, promoted, promoted_dtype
 
 
 def tree_sum(tree: Any, associative_reduction: bool = False) -> jax.Array:
@@ -108,13 +108,12 @@ def tree_vdot(tree_x: Any, tree_y: Any, dtype: DTypeLike | None = None) -> jax.A
         return jnp.vdot(x, y, precision=jax.lax.Precision.HIGHEST)
 
     parts = [leaf_vdot(x, y) for x, y in zip(leaves_x, leaves_y)]
-    return jnp.asarray(_sum_promoted(parts))
+    # Added left to right, each sum in the dtype of its two operands (as optax's 0 + p1 + ...).
+    return jnp.asarray(functools.reduce(lambda a, b: promoted(jnp.add, a, b), parts, 0))
 
 
 def _sum_promoted(parts):
-    """Add scalars of possibly different dtypes in their promoted dtype (0 for none)."""
-    if not parts:
-        return 0
+    """Add scalars of possibly different dtypes, all cast to their promoted dtype first."""
     dtype = promoted_dtype(*parts)
     return functools.reduce(operator.add, [p.astype(dtype) for p in parts])
 
