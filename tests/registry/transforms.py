@@ -103,7 +103,7 @@ ENTRIES = [
             should_skip_update_fn=gx.skip_not_finite,
         ).gradient_transformation(),
     ),
-    Entry("apply_every", lambda: gx.apply_every(2)),
+    Entry("apply_every", lambda: gx.apply_every(2), cyclic_count=True),
     Entry("apply_if_finite", lambda: gx.apply_if_finite(gx.adam(0.01), 3), optimizer=True),
     Entry("skip_spikes_grad_norm", lambda: gx.skip_spikes(gx.adam(0.01), warmup=1), optimizer=True),
     Entry(
