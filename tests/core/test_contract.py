@@ -124,8 +124,8 @@ def check_counts_at_limit(update, grads, state, params, cyclic=False):
     def near_limit(path, leaf):
         if not _is_count(path, leaf):
             return leaf
-        dtype = jnp.asarray(leaf).dtype
-        return jnp.asarray(jnp.iinfo(dtype).max - 1, dtype)
+        # computed from the leaf, so it stays placed (committed) as before: no recompile
+        return leaf * 0 + (jnp.iinfo(leaf.dtype).max - 1)
 
     if not any(_is_count(path, leaf) for path, leaf in jax.tree_util.tree_leaves_with_path(state)):
         return []
