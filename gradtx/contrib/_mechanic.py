@@ -17,6 +17,7 @@ from gradtx._core._validate import (
     require_params,
 )
 from gradtx.tree_utils._arithmetic import tree_where
+from gradtx.tree_utils._construct import tree_cast
 from gradtx.tree_utils._reductions import tree_sum_of_squares, tree_vdot
 
 
@@ -143,7 +144,7 @@ def mechanize(
         wd = wd / (jnp.sqrt(tree_sum_of_squares(params, sdt)) + eps)
         decayed = jax.tree.map(lambda g, x: g.astype(sdt) + wd * x.astype(sdt), updates, params)
         direction = jax.tree.map(lambda x, a: (a.astype(sdt) - x) / (s_sum + eps), params, x0)
-        h = tree_vdot(decayed, direction, sdt)
+        h = tree_vdot(tree_cast(decayed, sdt), tree_cast(direction, sdt))
         betas = jnp.asarray([1.0 - 0.1**i for i in range(1, num_betas + 1)], sdt)
         m = jnp.maximum(betas * state.m, jnp.abs(h) + eps)
         v = betas**2 * state.v + h**2

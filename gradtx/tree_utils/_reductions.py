@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike, DTypeLike
 
-from gradtx.tree_utils._tree_math import abs_sq, promoted, promoted_dtype
+from gradtx.tree_utils._tree_math import abs_sq, promote_operands, promoted, promoted_dtype
 
 
 def tree_sum(tree: Any, associative_reduction: bool = False) -> jax.Array:
@@ -75,24 +75,18 @@ def tree_size(tree: Any) -> int:
     return sum(int(jnp.size(x)) for x in jax.tree.leaves(tree))
 
 
-def tree_vdot(tree_x: Any, tree_y: Any, dtype: DTypeLike | None = None) -> jax.Array:
+def tree_vdot(tree_x: Any, tree_y: Any) -> jax.Array:
     """The inner product ``sum_i vdot(x_i, y_i)`` of two trees of the same structure.
 
     ``tree_x`` is conjugated for complex leaves (as ``jnp.vdot``); each leaf's
     product runs at ``Precision.HIGHEST`` so a float32 product on an accelerator
-    is not computed in reduced precision.
-
-    Args:
-        tree_x, tree_y: pytrees of arrays with the same structure and shapes.
-        dtype: an accumulation dtype. None (default): each pair of leaves is
-            multiplied and summed in their promoted dtype (an integer tree
-            gives an integer, as optax). Given: both leaves are first cast to
-            the wider of their dtype and ``dtype``, so ``dtype=jnp.float64``
-            sums float32 trees in float64.
+    is not computed in reduced precision. Each pair of leaves is multiplied and
+    summed in their promoted dtype (an integer tree gives an integer, as optax);
+    to accumulate in a wider dtype, cast first:
+    ``tree_vdot(tree_cast(x, jnp.float64), tree_cast(y, jnp.float64))``.
 
     Returns:
-        A scalar in the promoted dtype of the per-leaf products (0 for trees
-        without leaves).
+        A scalar (0 for trees without leaves).
 
     Example:
         >>> import gradtx, jax.numpy as jnp
@@ -103,8 +97,7 @@ def tree_vdot(tree_x: Any, tree_y: Any, dtype: DTypeLike | None = None) -> jax.A
     leaves_y = treedef.flatten_up_to(tree_y)
 
     def leaf_vdot(x, y):
-        floor = () if dtype is None else (dtype,)
-        x, y = (jnp.asarray(v).astype(promoted_dtype(x, y, *floor)) for v in (x, y))
+        x, y = promote_operands(x, y)
         return jnp.vdot(x, y, precision=jax.lax.Precision.HIGHEST)
 
     parts = [leaf_vdot(x, y) for x, y in zip(leaves_x, leaves_y)]
