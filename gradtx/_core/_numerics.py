@@ -10,7 +10,11 @@ from jax.typing import ArrayLike
 # Re-exported for the optimizers, which import their shared numerics from here.
 from gradtx.tree_utils._moments import bias_correction_factor as bias_correction_factor
 from gradtx.tree_utils._moments import moment_update as moment_update
+from gradtx.tree_utils._moments import moving_average as moving_average
 from gradtx.tree_utils._tree_math import abs_sq, leaf_dtype
+from gradtx.tree_utils._tree_math import promote_operands as promote_operands
+from gradtx.tree_utils._tree_math import promoted as promoted
+from gradtx.tree_utils._tree_math import promoted_dtype as promoted_dtype
 
 
 def real_dtype(dtype):
@@ -56,6 +60,16 @@ def safe_increment(count: ArrayLike) -> jax.Array:
 safe_int32_increment = safe_increment
 
 
+def scale_leaf(factor: ArrayLike, g: jax.Array) -> jax.Array:
+    """``factor * g`` in ``g``'s dtype, the product taken in the promoted dtype.
+
+    ``factor`` is a hyperparameter or per-step scalar (a Python number, or an
+    array of any float dtype); the product is what implicit promotion computes,
+    cast explicitly, so it is accepted under strict promotion.
+    """
+    return promoted(jnp.multiply, factor, g).astype(leaf_dtype(g))
+
+
 def zero_count() -> jax.Array:
     """The initial step count: an int32 zero scalar."""
     return jnp.zeros((), jnp.int32)
@@ -72,7 +86,9 @@ def debiased_first_moment(mu, g, b1, c1, c1_next=None):
     """
     if c1_next is None:
         return mu / c1.astype(mu.dtype)
-    return b1 * (mu / c1_next.astype(mu.dtype)) + (1 - b1) * (g / c1.astype(g.dtype))
+    look_ahead = promoted(jnp.multiply, b1, mu / c1_next.astype(mu.dtype))
+    current = promoted(jnp.multiply, 1 - b1, g / c1.astype(g.dtype))
+    return promoted(jnp.add, look_ahead, current)
 
 
 def canonicalize_dtype(dtype):
@@ -103,7 +119,7 @@ def widest_float_dtype(tree) -> np.dtype:
     for leaf in jax.tree.leaves(tree):
         d = real_dtype(leaf_dtype(leaf))
         if jnp.issubdtype(d, jnp.floating):
-            dtype = jnp.promote_types(dtype, d)
+            dtype = promoted_dtype(dtype, d)
     return canonicalize_dtype(dtype)
 
 

@@ -11,7 +11,13 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, OptState, Params
 from gradtx._core._lookup import find_unique_state
-from gradtx._core._numerics import default_float_dtype, safe_increment, zero_count
+from gradtx._core._numerics import (
+    default_float_dtype,
+    promoted,
+    promoted_dtype,
+    safe_increment,
+    zero_count,
+)
 from gradtx._core._validate import (
     check_int,
     check_learning_rate,
@@ -46,12 +52,14 @@ class AcceleratedGradientState(NamedTuple):
 
 
 def _wide(x: jax.Array) -> jax.Array:
-    return x.astype(jnp.promote_types(x.dtype, jnp.float32))
+    return x.astype(promoted_dtype(x.dtype, jnp.float32))
 
 
 def _dot(a, b) -> jax.Array:
     parts = [jnp.sum(_wide(x) * _wide(y)) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b))]
-    return functools.reduce(jnp.add, parts, jnp.zeros((), default_float_dtype()))
+    return functools.reduce(
+        lambda a, b: promoted(jnp.add, a, b), parts, jnp.zeros((), default_float_dtype())
+    )
 
 
 def _sub(a, b):

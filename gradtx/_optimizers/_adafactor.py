@@ -38,7 +38,7 @@ def _mean_square(x: jax.Array) -> jax.Array:
 
 def _decay_rate_pow(i: jax.Array, exponent: float | jax.Array = 0.8) -> jax.Array:
     """Adafactor's second-moment decay ``1 - (i + 1) ** -exponent``, in float32."""
-    t = jnp.asarray(i + 1, jnp.float32)
+    t = jnp.asarray(safe_increment(i), jnp.float32)  # i + 1, saturating at the int32 limit
     return 1.0 - t ** (-exponent)
 
 

@@ -11,6 +11,7 @@ from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, cha
 from gradtx._core._numerics import (
     canonicalize_dtype,
     debiased_first_moment,
+    promoted,
     safe_increment,
     zero_count,
 )
@@ -109,7 +110,8 @@ def scale_by_adam(
             new_n = moment_update(n, abs_sq(g), b2)
             m_hat = debiased_first_moment(new_m, g, b1, c1, c1_next)
             n_hat = new_n / c2.astype(new_n.dtype)
-            u = m_hat / (jnp.sqrt(n_hat + eps_root) + eps)
+            denom = promoted(jnp.add, jnp.sqrt(promoted(jnp.add, n_hat, eps_root)), eps)
+            u = promoted(jnp.divide, m_hat, denom)
             return u.astype(g.dtype), new_m, new_n
 
         updates, mu, nu = zip_map(

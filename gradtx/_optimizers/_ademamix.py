@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
+from gradtx._core._numerics import canonicalize_dtype, promoted, safe_increment, zero_count
 from gradtx._core._validate import (
     check_decay,
     check_nonnegative,
@@ -124,8 +124,10 @@ def scale_by_ademamix(
             new_m = moment_update(m, g, b1)
             new_slow = moment_update(m_slow, g, b3_t)
             new_n = moment_update(n, abs_sq(g), b2)
-            numerator = new_m / c1.astype(new_m.dtype) + alpha_t * new_slow
-            u = numerator / (jnp.sqrt(new_n / c2.astype(new_n.dtype) + eps_root) + eps)
+            slow = promoted(jnp.multiply, alpha_t, new_slow)
+            numerator = promoted(jnp.add, new_m / c1.astype(new_m.dtype), slow)
+            n_hat = promoted(jnp.add, new_n / c2.astype(new_n.dtype), eps_root)
+            u = promoted(jnp.divide, numerator, promoted(jnp.add, jnp.sqrt(n_hat), eps))
             return u.astype(g.dtype), new_m, new_n, new_slow
 
         updates, mu, nu, mu_slow = zip_map(

@@ -15,6 +15,9 @@ from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, cha
 from gradtx._core._numerics import (
     canonicalize_dtype,
     default_float_dtype,
+    moving_average,
+    promote_operands,
+    promoted,
     safe_increment,
     zero_count,
 )
@@ -130,16 +133,18 @@ def scale_by_adopt(
 
         def leaf(g, m, n):
             g2 = abs_sq(g)
-            x = g / jnp.maximum(jnp.sqrt(n), eps).astype(n.dtype)
+            x = promoted(jnp.divide, g, jnp.maximum(jnp.sqrt(n), eps).astype(n.dtype))
             if use_clipping:
                 c = clip_value.astype(x.real.dtype)
                 x = jnp.clip(x, -c, c)
             # At t = 0 the momentum stays 0 and nu becomes g^2; `where` (rather than
             # b1 = 1, b2 = 0) keeps g / eps out of the result when eps is 0.
-            new_m = jnp.where(first, m, (1 - b1) * x + b1 * m).astype(m.dtype)
-            new_n = jnp.where(first, g2, (1 - b2) * g2 + b2 * n).astype(n.dtype)
+            new_m = jnp.where(first, *promote_operands(m, moving_average(m, x, b1))).astype(m.dtype)
+            new_n = jnp.where(first, *promote_operands(g2, moving_average(n, g2, b2))).astype(
+                n.dtype
+            )
             if nesterov:
-                u = jnp.where(first, new_m, (1 - b1) * x + b1 * new_m)
+                u = jnp.where(first, *promote_operands(new_m, moving_average(new_m, x, b1)))
             else:
                 u = new_m
             return u.astype(g.dtype), new_m, new_n

@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation
-from gradtx._core._numerics import safe_increment, zero_count
+from gradtx._core._numerics import promoted_dtype, safe_increment, zero_count
 from gradtx._core._validate import (
     check_int,
     check_learning_rate,
@@ -170,7 +170,7 @@ def coordinate_descent(
         else:
             scores = []
             for di, si, cnt in zip(jax.tree.leaves(d), jax.tree.leaves(s), counts, strict=True):
-                wide = jnp.promote_types(di.dtype, jnp.float32)
+                wide = promoted_dtype(di.dtype, jnp.float32)
                 gain = jnp.square(di.astype(wide)) / jnp.broadcast_to(si, di.shape)
                 gain = gather_explicit(gain).ravel()  # scores of every block, on every device
                 ids = _block_ids(di, 0, block_size).ravel()

@@ -8,7 +8,12 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
+from gradtx._core._numerics import (
+    canonicalize_dtype,
+    moving_average,
+    safe_increment,
+    zero_count,
+)
 from gradtx._core._validate import (
     check_decay,
     check_dtype,
@@ -109,8 +114,8 @@ def scale_by_lion(
         del params, extra_args
 
         def leaf(g, m):
-            u = direction((1 - b1) * g + b1 * m)
-            new_m = (1 - b2) * g + b2 * m
+            u = direction(moving_average(m, g, b1))
+            new_m = moving_average(m, g, b2)
             return u.astype(g.dtype), new_m.astype(m.dtype)
 
         updates, mu = zip_map(f"gradtx.{fn}", leaf, 2, updates=updates, mu=state.mu)

@@ -11,7 +11,14 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
+from gradtx._core._numerics import (
+    canonicalize_dtype,
+    moving_average,
+    promote_operands,
+    promoted,
+    safe_increment,
+    zero_count,
+)
 from gradtx._core._validate import (
     check_nonnegative,
     checks_float_params,
@@ -125,11 +132,14 @@ def scale_by_novograd(
 
         def leaf(g, p, m, n):
             sq_norm = jnp.sum(abs_sq(g))
-            new_n = jnp.where(first, sq_norm, (1 - b2) * sq_norm + b2 * n).astype(n.dtype)
-            x = g / (jnp.sqrt(new_n + eps_root) + eps)
+            new_n = jnp.where(first, *promote_operands(sq_norm, moving_average(n, sq_norm, b2)))
+            new_n = new_n.astype(n.dtype)
+            denom = promoted(jnp.add, jnp.sqrt(promoted(jnp.add, new_n, eps_root)), eps)
+            x = promoted(jnp.divide, g, denom)
             if not decay_off:
-                x = x + wd * p
-            new_m = jnp.where(first, x, b1 * m + x).astype(m.dtype)
+                x = promoted(jnp.add, x, promoted(jnp.multiply, wd, p))
+            momentum = promoted(jnp.add, promoted(jnp.multiply, b1, m), x)
+            new_m = jnp.where(first, *promote_operands(x, momentum)).astype(m.dtype)
             return new_m.astype(g.dtype), new_m, new_n
 
         outs = [leaf(*xs) for xs in zip(g_leaves, p_leaves, m_leaves, n_leaves, strict=True)]

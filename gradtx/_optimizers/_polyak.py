@@ -7,6 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain, init_empty_state
+from gradtx._core._numerics import promoted, scale_leaf
 from gradtx._core._validate import (
     check_nonnegative,
     check_range,
@@ -96,11 +97,11 @@ def scale_by_polyak(
         if variant == "sps+":
             gap = jnp.maximum(gap, 0.0)
         denom = sq_norm + eps
-        tiny = denom <= np.finfo(np.float64).eps
+        tiny = promoted(jnp.less_equal, denom, np.finfo(np.float64).eps)
         step = jnp.where(
             tiny, 0.0, jnp.minimum(gap / jnp.where(tiny, 1.0, denom), max_learning_rate)
         )
-        return jax.tree.map(lambda g: (step * g).astype(g.dtype), updates), state
+        return jax.tree.map(lambda g: scale_leaf(step, g), updates), state
 
     return GradientTransformation(init_empty_state, update)
 

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._numerics import default_float_dtype
+from gradtx._core._numerics import default_float_dtype, promoted_dtype
 from gradtx._core._validate import check_nonnegative, reported_as
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
@@ -50,4 +50,4 @@ def with_weight_decay(
 def as_scalar(x: Any) -> jax.Array:
     """A hyperparameter as a scalar array in at least the default float dtype."""
     x = jnp.asarray(x)
-    return x.astype(jnp.promote_types(x.dtype, default_float_dtype()))
+    return x.astype(promoted_dtype(x.dtype, default_float_dtype()))

@@ -25,7 +25,7 @@ from gradtx._core._validate import (
 )
 from gradtx.transforms._scaling import scale_by_learning_rate
 from gradtx.transforms._weight_decay import add_decayed_weights
-from gradtx.tree_utils._tree_math import tree_sum_of_squares_in
+from gradtx.tree_utils._reductions import tree_sum_of_squares
 
 _INIT_STEPS = ("distance", "learning_rate", "heuristic")
 
@@ -61,7 +61,7 @@ class DoWGState(NamedTuple):
 
 
 def _sq_dist(a, b, dtype) -> jax.Array:
-    return tree_sum_of_squares_in(
+    return tree_sum_of_squares(
         jax.tree.map(lambda x, y: x.astype(dtype) - y.astype(dtype), a, b), dtype
     )
 
@@ -89,7 +89,7 @@ def _scale_by_dog(init_step, eps) -> GradientTransformation:
             require_param_values(
                 "contrib.dog", params, "its first step is sized by the params' norm"
             )
-            r_eps = value * (1 + jnp.sqrt(tree_sum_of_squares_in(params, sdt)))
+            r_eps = value * (1 + jnp.sqrt(tree_sum_of_squares(params, sdt)))
         else:
             r_eps = jnp.zeros((), sdt)
         return DoGState(
@@ -104,7 +104,7 @@ def _scale_by_dog(init_step, eps) -> GradientTransformation:
         require_params("contrib.dog", params)
         sdt = state.max_dist.dtype
         max_dist = jnp.maximum(state.max_dist, jnp.sqrt(_sq_dist(state.init_params, params, sdt)))
-        big_g = state.sum_sq_norm_grads + tree_sum_of_squares_in(updates, sdt)
+        big_g = state.sum_sq_norm_grads + tree_sum_of_squares(updates, sdt)
         lr = max_dist / jnp.sqrt(big_g + eps)
         if kind == "learning_rate":
             lr = jnp.where(state.is_init_step, jnp.asarray(value, sdt), lr)
@@ -220,7 +220,7 @@ def _scale_by_dowg(init_estim_sq_dist, eps) -> GradientTransformation:
         require_params("contrib.dowg", params)
         sdt = state.estim_sq_dist.dtype
         r2 = jnp.maximum(state.estim_sq_dist, _sq_dist(state.init_params, params, sdt))
-        v = r2 * tree_sum_of_squares_in(updates, sdt) + state.weighted_sq_norm_grads
+        v = r2 * tree_sum_of_squares(updates, sdt) + state.weighted_sq_norm_grads
         lr = r2 / (jnp.sqrt(v) + eps)
         return _scale(lr, updates), DoWGState(state.init_params, v, r2)
 

@@ -15,7 +15,7 @@ from gradtx._core._contract import (
     chain,
     with_extra_args_support,
 )
-from gradtx._core._numerics import safe_increment, zero_count
+from gradtx._core._numerics import promoted_dtype, safe_increment, zero_count
 from gradtx._core._validate import (
     check_int,
     check_learning_rate,
@@ -108,7 +108,7 @@ def _projector(g2d, v: _View):
     """The top-``rank`` singular vectors on the long side, from an SVD in at least float32."""
     # The projector is replicated (as init makes it); an SVD needs the whole matrix.
     g2d = gather_explicit(g2d)
-    u, _, vh = jnp.linalg.svd(g2d.astype(jnp.promote_types(g2d.dtype, jnp.float32)), False)
+    u, _, vh = jnp.linalg.svd(g2d.astype(promoted_dtype(g2d.dtype, jnp.float32)), False)
     p = u[:, : v.rank] if v.left else vh[: v.rank, :].T
     return p.astype(g2d.dtype)
 

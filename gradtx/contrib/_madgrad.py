@@ -8,7 +8,15 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, ScalarOrSchedule, chain
-from gradtx._core._numerics import safe_increment, zero_count
+from gradtx._core._numerics import (
+    default_float_dtype,
+    promoted,
+    promoted_dtype,
+    real_dtype,
+    safe_increment,
+    scale_leaf,
+    zero_count,
+)
 from gradtx._core._validate import (
     check_decay,
     check_learning_rate,
@@ -115,11 +123,13 @@ def _scale_by_madgrad(learning_rate, momentum, eps) -> GradientTransformation:
         del extra_args
         require_params("contrib.scale_by_madgrad", params)
         lr = learning_rate(state.count) if callable(learning_rate) else learning_rate
-        lamb = (lr + eps) * jnp.sqrt(state.count + 1.0)
+        root = jnp.sqrt(state.count.astype(default_float_dtype()) + 1.0)
+        lamb = promoted(jnp.multiply, lr + eps, root)
 
         def leaf(g, v, s, x0, x):
-            v = v + (lamb * abs_sq(g)).astype(v.dtype)
-            s = s + (lamb * g).astype(s.dtype)
+            lamb_g = lamb.astype(promoted_dtype(lr, eps, real_dtype(g.dtype)))
+            v = v + scale_leaf(lamb_g, abs_sq(g)).astype(v.dtype)
+            s = s + scale_leaf(lamb_g, g).astype(s.dtype)
             z = x0 - s / (jnp.cbrt(v) + eps)
             x_new = (1 - momentum) * z + momentum * x
             return (x_new - x).astype(g.dtype), v, s

@@ -18,7 +18,8 @@ from gradtx._core._validate import (
     require_params,
 )
 from gradtx.tree_utils._arithmetic import tree_where
-from gradtx.tree_utils._tree_math import tree_sum_of_squares_in, tree_vdot_in
+from gradtx.tree_utils._construct import tree_cast
+from gradtx.tree_utils._reductions import tree_sum_of_squares, tree_vdot
 
 
 class MechanicState(NamedTuple):
@@ -144,11 +145,11 @@ def mechanize(
         )
         x0 = tree_where(state.count == 0, params, state.x0)
         s_sum = jnp.sum(state.s)
-        wd = weight_decay * s_sum * jnp.sqrt(tree_sum_of_squares_in(updates, sdt))
-        wd = wd / (jnp.sqrt(tree_sum_of_squares_in(params, sdt)) + eps)
+        wd = weight_decay * s_sum * jnp.sqrt(tree_sum_of_squares(updates, sdt))
+        wd = wd / (jnp.sqrt(tree_sum_of_squares(params, sdt)) + eps)
         decayed = jax.tree.map(lambda g, x: g.astype(sdt) + wd * x.astype(sdt), updates, params)
         direction = jax.tree.map(lambda x, a: (a.astype(sdt) - x) / (s_sum + eps), params, x0)
-        h = tree_vdot_in(decayed, direction, sdt)
+        h = tree_vdot(tree_cast(decayed, sdt), tree_cast(direction, sdt))
         betas = jnp.asarray([1.0 - 0.1**i for i in range(1, num_betas + 1)], sdt)
         m = jnp.maximum(betas * state.m, jnp.abs(h) + eps)
         v = betas**2 * state.v + h**2

@@ -20,8 +20,9 @@ from gradtx._core._validate import (
     require_params,
 )
 from gradtx._optimizers._adam import check_adam_args
-from gradtx.tree_utils._construct import tree_zeros_like
-from gradtx.tree_utils._tree_math import abs_sq, tree_sum_of_squares_in, tree_vdot_in, zip_map
+from gradtx.tree_utils._construct import tree_cast, tree_zeros_like
+from gradtx.tree_utils._reductions import tree_sum_of_squares, tree_vdot
+from gradtx.tree_utils._tree_math import abs_sq, zip_map
 
 # Below this squared norm of the momentum the Polyak step is 0 (as in optax).
 _TINY = float(np.finfo(np.float64).eps)
@@ -212,15 +213,17 @@ def momo(
             updates=updates,
             exp_avg=state.exp_avg,
         )
-        gamma = b * state.gamma + (1 - b) * tree_vdot_in(updates, params, sdt)
+        gamma = b * state.gamma + (1 - b) * tree_vdot(
+            tree_cast(updates, sdt), tree_cast(params, sdt)
+        )
         alpha = learning_rate(state.count) if callable(learning_rate) else learning_rate
         tau, lb = _polyak_step(
             alpha,
             weight_decay,
             barf,
             gamma,
-            tree_vdot_in(d, params, sdt),
-            tree_sum_of_squares_in(d, sdt),
+            tree_vdot(tree_cast(d, sdt), tree_cast(params, sdt)),
+            tree_sum_of_squares(d, sdt),
             state.lb,
             1.0,
             lower_bound,
@@ -326,15 +329,17 @@ def momo_adam(
             exp_avg_sq=state.exp_avg_sq,
         )  # fmt: skip
         direction = jax.tree.map(jnp.divide, m, precond)
-        gamma = b1 * state.gamma + (1 - b1) * tree_vdot_in(updates, params, sdt)
+        gamma = b1 * state.gamma + (1 - b1) * tree_vdot(
+            tree_cast(updates, sdt), tree_cast(params, sdt)
+        )
         alpha = learning_rate(state.count) if callable(learning_rate) else learning_rate
         tau, lb = _polyak_step(
             alpha,
             weight_decay,
             barf,
             gamma,
-            tree_vdot_in(m, params, sdt),
-            tree_vdot_in(m, direction, sdt),
+            tree_vdot(tree_cast(m, sdt), tree_cast(params, sdt)),
+            tree_vdot(tree_cast(m, sdt), tree_cast(direction, sdt)),
             state.lb,
             c1,
             lower_bound,

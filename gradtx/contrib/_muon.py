@@ -17,8 +17,10 @@ from gradtx._core._contract import (
     init_empty_state,
 )
 from gradtx._core._numerics import (
+    bias_correction_factor,
     canonicalize_dtype,
     debiased_first_moment,
+    moving_average,
     safe_increment,
     zero_count,
 )
@@ -236,15 +238,15 @@ def scale_by_muon(
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
         count = safe_increment(state.count)
-        c1 = 1 - beta**count
-        c1_next = 1 - beta ** safe_increment(count)
+        c1 = bias_correction_factor(beta, count)
+        c1_next = bias_correction_factor(beta, safe_increment(count))
         dims = _leaf_dims(fn, weight_dimension_numbers, updates)
         with_path, treedef = jax.tree_util.tree_flatten_with_path(updates)
         mus = treedef.flatten_up_to(state.mu)
         outs, new_mus = [], []
         for (path, g), m, d in zip(with_path, mus, dims, strict=True):
             axes = _matrix_axes(fn, jax.tree_util.keystr(path) or "<root>", g.shape, d)
-            new_m = (1 - beta) * g + beta * m
+            new_m = moving_average(m, g, beta)
             m_hat = debiased_first_moment(new_m, g, beta, c1, c1_next if nesterov else None)
             u = orthogonalize_leaf(m_hat, axes, state.ns_coeffs, ns_steps, preconditioning, eps)
             if adaptive:

@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gradtx._core._numerics import promoted_dtype
 from gradtx.tree_utils._sharding import gather_explicit, reshard_like
 
 DEFAULT_NS_COEFFS = (3.4445, -4.7750, 2.0315)
@@ -54,7 +55,7 @@ def _orthogonalize(x, coeffs, ns_steps: int, preconditioning: str, eps):
     if transposed:  # iterate on the smaller Gram matrix
         x = x.T
     if preconditioning in ("frobenius", "spectral"):
-        wide = jnp.promote_types(x.dtype, jnp.float32)
+        wide = promoted_dtype(x.dtype, jnp.float32)
         ord_ = None if preconditioning == "frobenius" else 2
         norm = jnp.linalg.norm(x.astype(wide), ord=ord_).astype(x.dtype)
         x = x / (norm + eps)

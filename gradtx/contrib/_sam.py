@@ -16,7 +16,7 @@ from gradtx._core._contract import (
 from gradtx._core._numerics import widest_float_dtype
 from gradtx._core._validate import check_int, require_param_values, require_params
 from gradtx.tree_utils._arithmetic import tree_where
-from gradtx.tree_utils._tree_math import tree_sum_of_squares_in
+from gradtx.tree_utils._reductions import tree_sum_of_squares
 
 NormalizeState = EmptyState
 
@@ -47,7 +47,7 @@ def normalize() -> GradientTransformation:
 
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
-        norm = jnp.sqrt(tree_sum_of_squares_in(updates, widest_float_dtype(updates)))
+        norm = jnp.sqrt(tree_sum_of_squares(updates, widest_float_dtype(updates)))
         norm = jnp.where(norm > 0, norm, 1.0)
         return jax.tree.map(lambda g: (g / norm).astype(g.dtype), updates), state
 

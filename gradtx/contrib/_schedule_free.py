@@ -61,7 +61,7 @@ class ScheduleFreeState(NamedTuple):
     @property
     def step_count(self) -> jax.Array:
         """optax's name: the 1-based step counter, ``count + 1``."""
-        return self.count + 1
+        return safe_increment(self.count)
 
     @property
     def base_optimizer_state(self) -> Any:

@@ -14,7 +14,12 @@ from gradtx._core._contract import (
     chain,
     with_extra_args_support,
 )
-from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
+from gradtx._core._numerics import (
+    canonicalize_dtype,
+    promoted,
+    safe_increment,
+    zero_count,
+)
 from gradtx._core._validate import (
     check_decay,
     check_dtype,
@@ -231,8 +236,13 @@ def scale_by_sophia(
         c1 = bias_correction_factor(b1, count)
 
         def step(g, m, n):
-            new_m = b1 * m + (1 - b1) * g
-            u = (new_m / c1.astype(new_m.dtype)) / jnp.maximum(gamma * n, eps)
+            old_part = promoted(jnp.multiply, b1, m)
+            new_m = promoted(jnp.add, old_part, promoted(jnp.multiply, 1 - b1, g))
+            u = promoted(
+                jnp.divide,
+                new_m / c1.astype(new_m.dtype),
+                jnp.maximum(promoted(jnp.multiply, gamma, n), eps),
+            )
             if clip_threshold is not None:
                 u = jnp.clip(u, -clip_threshold, clip_threshold)
             return u.astype(g.dtype), new_m.astype(m.dtype)

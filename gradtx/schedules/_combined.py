@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import Schedule
+from gradtx._core._numerics import promoted_dtype
 from gradtx._core._validate import check_range, check_scalars, concrete_values
 from gradtx.schedules._schedule import (
     cosine_decay_schedule,
@@ -386,10 +387,10 @@ def cyclic_schedule(
             q = t // jnp.asarray(total, t.dtype)
             r = t - q * jnp.asarray(total, t.dtype)
         else:
-            t = t.astype(jnp.promote_types(t.dtype, jnp.float32))
+            t = t.astype(promoted_dtype(t.dtype, jnp.float32))
             q = jnp.floor(t / float(total))
             r = t - q * float(total)
-        fdt = jnp.promote_types(dtype, jnp.float64 if jax.config.jax_enable_x64 else dtype)
+        fdt = promoted_dtype(dtype, jnp.float64 if jax.config.jax_enable_x64 else dtype)
         r, q, tf = r.astype(fdt), q.astype(fdt), t.astype(fdt)
         rising = r <= float(up)
         # r < L, so r > U only happens when L > U.

@@ -14,6 +14,7 @@ import numpy as np
 from gradtx._core._contract import GradientTransformation, with_extra_args_support
 from gradtx._core._numerics import (
     canonicalize_dtype,
+    promoted_dtype,
     safe_increment,
     widest_float_dtype,
     zero_count,
@@ -102,7 +103,7 @@ def _as_hyperparam(v: Any, float_dtype, forced_dtype) -> jax.Array:
         if forced_dtype is not None:
             dtype = forced_dtype
         elif _is_strong_array(v):
-            dtype = canonicalize_dtype(jnp.promote_types(v.dtype, float_dtype))
+            dtype = canonicalize_dtype(promoted_dtype(v.dtype, float_dtype))
         else:
             dtype = float_dtype
         return jnp.asarray(v, dtype=dtype)

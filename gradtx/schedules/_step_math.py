@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gradtx._core._numerics import promoted_dtype
 from gradtx._core._validate import concrete_values
 
 ArrayLike = Any
@@ -92,9 +93,7 @@ def shift(c: jax.Array, b: float) -> jax.Array:
 
 def float_like(c: jax.Array):
     """The float dtype that step arithmetic on ``c`` uses."""
-    return (
-        count_float_dtype() if is_int_like(c) else jnp.promote_types(c.dtype, count_float_dtype())
-    )
+    return count_float_dtype() if is_int_like(c) else promoted_dtype(c.dtype, count_float_dtype())
 
 
 def since(c: jax.Array, b: float) -> jax.Array:

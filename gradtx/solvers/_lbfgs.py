@@ -49,7 +49,7 @@ def lbfgs_direction(updates, s_memory, y_memory, rhos, gamma, newest: jax.Array)
     buffers on ``gamma * I``; ``newest`` is the slot after the newest pair.
     """
     m = rhos.shape[0]
-    order = (newest + jnp.arange(m)) % m  # oldest pair first
+    order = (newest + jnp.arange(m, dtype=newest.dtype)) % m  # oldest pair first
     pair = lambda i: jax.tree.map(lambda x: x[i], (s_memory, y_memory))
 
     def newest_to_oldest(q, i):

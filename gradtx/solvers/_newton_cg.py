@@ -177,7 +177,7 @@ def scale_by_newton_cg(
 
         final = jax.lax.while_loop(lambda c: ~c.done & (c.j < cg_max_steps), body, start)
         p = final.z
-        useless = (final.negative & (final.j == 1) & ~warm_start) | (
+        useless = (final.negative & (final.j == 1) & (not warm_start)) | (
             jnp.real(tree_vdot(g, p)) <= 0.0
         )
         p = tree_cast_like(tree_where(useless, g, p), updates)

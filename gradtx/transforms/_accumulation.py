@@ -11,7 +11,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from gradtx._core._contract import GradientTransformation, with_extra_args_support
-from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
+from gradtx._core._numerics import canonicalize_dtype, promoted_dtype, safe_increment, zero_count
 from gradtx._core._param_updates import null_updates
 from gradtx._core._validate import check_dtype, check_range
 from gradtx.tree_utils._construct import tree_cast_like
@@ -72,7 +72,7 @@ def _accumulator_dtype(leaf, dtype):
         return dtype
     d = jnp.result_type(leaf)
     if jnp.issubdtype(d, jnp.inexact):
-        return canonicalize_dtype(jnp.promote_types(d, jnp.float32))
+        return canonicalize_dtype(promoted_dtype(d, jnp.float32))
     return d
 
 

@@ -241,7 +241,7 @@ def swa(every_k: int = 1, start_step: int = 0) -> GradientTransformation:
     def update(updates, state, params=None, **extra_args):
         del extra_args
         require_params("swa", params)
-        k = state.count + 1
+        k = safe_increment(state.count)  # count + 1, saturating at the int32 limit
         take = (k > start_step) & ((k - start_step) % every_k == 0)
         n = jnp.where(take, safe_increment(state.num_averaged), state.num_averaged)
         weight = jnp.where(take, 1 / _float(jnp.maximum(n, 1)), _float(n == 0))

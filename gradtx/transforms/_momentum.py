@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation
-from gradtx._core._numerics import canonicalize_dtype, safe_increment, zero_count
+from gradtx._core._numerics import canonicalize_dtype, moving_average, safe_increment, zero_count
 from gradtx._core._validate import check_decay, check_dtype, check_range, checks_float_params
 from gradtx.tree_utils._construct import tree_zeros_like
 from gradtx.tree_utils._moments import bias_correction_factor
@@ -136,7 +136,7 @@ def ema(
         corr = bias_correction_factor(decay, count) if debias else None
 
         def leaf(g, m):
-            new_m = (1 - decay) * g + decay * m
+            new_m = moving_average(m, g, decay)
             u = new_m / corr.astype(new_m.dtype) if debias else new_m
             return u.astype(g.dtype), new_m.astype(m.dtype)
 

@@ -9,7 +9,12 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation
 from gradtx._core._keys import check_key, to_prng_key
-from gradtx._core._numerics import default_float_dtype, safe_increment, zero_count
+from gradtx._core._numerics import (
+    default_float_dtype,
+    promoted,
+    safe_increment,
+    zero_count,
+)
 from gradtx._core._validate import check_nonnegative
 
 # ---------------------------------------------------------------------------
@@ -93,7 +98,9 @@ def add_noise(
         leaves, treedef = jax.tree.flatten(updates)
         keys = jax.random.split(sample_key, len(leaves))
         noisy = [
-            (g + std * jax.random.normal(k, jnp.shape(g), jnp.asarray(g).dtype)).astype(g.dtype)
+            promoted(
+                jnp.add, g, promoted(jnp.multiply, std, jax.random.normal(k, jnp.shape(g), g.dtype))
+            ).astype(g.dtype)
             for g, k in zip(leaves, keys, strict=True)
         ]
         return treedef.unflatten(noisy), AddNoiseState(count=count, rng_key=next_key)

@@ -14,7 +14,7 @@ from gradtx._core._contract import (
     Schedule,
     init_empty_state,
 )
-from gradtx._core._numerics import safe_increment, zero_count
+from gradtx._core._numerics import safe_increment, scale_leaf, zero_count
 from gradtx._core._validate import (
     check_learning_rate,
     check_nonnegative,
@@ -47,7 +47,7 @@ def scale(step_size: float | jax.Array) -> GradientTransformation:
 
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
-        return jax.tree.map(lambda g: (step_size * g).astype(g.dtype), updates), state
+        return jax.tree.map(lambda g: scale_leaf(step_size, g), updates), state
 
     return GradientTransformation(init_empty_state, update)
 
@@ -84,7 +84,7 @@ def scale_by_schedule(step_size_fn: Schedule) -> GradientTransformation:
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
         step_size = jnp.asarray(step_size_fn(state.count))
-        updates = jax.tree.map(lambda g: (step_size * g).astype(g.dtype), updates)
+        updates = jax.tree.map(lambda g: scale_leaf(step_size, g), updates)
         return updates, ScaleByScheduleState(count=safe_increment(state.count))
 
     return GradientTransformation(init, update)

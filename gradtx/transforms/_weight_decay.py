@@ -6,9 +6,10 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import jax
+import jax.numpy as jnp
 
 from gradtx._core._contract import EmptyState, GradientTransformation, ScalarOrSchedule
-from gradtx._core._numerics import safe_increment, zero_count
+from gradtx._core._numerics import promoted, safe_increment, zero_count
 from gradtx._core._validate import check_range, require_params
 from gradtx.transforms._masking import masked
 from gradtx.tree_utils._tree_math import check_same_structure, is_none
@@ -60,7 +61,11 @@ def add_decayed_weights(
         wd = weight_decay(state.count) if scheduled else weight_decay
         check_same_structure("gradtx.add_decayed_weights", updates=updates, params=params)
         new = jax.tree.map(
-            lambda g, p: None if g is None else (g + wd * p).astype(g.dtype),
+            lambda g, p: (
+                None
+                if g is None
+                else promoted(jnp.add, g, promoted(jnp.multiply, wd, p)).astype(g.dtype)
+            ),
             updates,
             params,
             is_leaf=is_none,

@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike, DTypeLike
 
-from gradtx.tree_utils._tree_math import leaf_dtype
+from gradtx.tree_utils._tree_math import leaf_dtype, promoted_dtype
 
 T = TypeVar("T")
 
@@ -107,7 +107,7 @@ def tree_cast_like(tree: T, other_tree: Any) -> T:
 
 
 def _lower(d1, d2):
-    joined = jnp.promote_types(d1, d2)
+    joined = promoted_dtype(d1, d2)
     if joined == d1:
         return d2
     if joined == d2:
@@ -163,7 +163,7 @@ def tree_dtype(tree: Any, mixed_dtype_handler: str | None = None) -> jnp.dtype:
                 "'highest' or 'lowest'."
             )
         return jnp.dtype(dtypes[0])
-    reducers = {"promote": jnp.promote_types, "highest": _higher, "lowest": _lower}
+    reducers = {"promote": promoted_dtype, "highest": _higher, "lowest": _lower}
     if mixed_dtype_handler not in reducers:
         raise ValueError(
             f"gradtx.tree_utils.tree_dtype(mixed_dtype_handler={mixed_dtype_handler!r}): "

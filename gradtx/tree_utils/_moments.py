@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from gradtx.tree_utils._tree_math import abs_sq, is_none
+from gradtx.tree_utils._tree_math import abs_sq, is_none, leaf_dtype, promoted, promoted_dtype
 
 
 def moment_update(moment: jax.Array, value: jax.Array, decay: ArrayLike) -> jax.Array:
@@ -19,7 +19,19 @@ def moment_update(moment: jax.Array, value: jax.Array, decay: ArrayLike) -> jax.
     are this one rule, so a bfloat16 moment stays bfloat16 even when ``decay``
     is a float32 array.
     """
-    return ((1 - decay) * value + decay * moment).astype(jnp.result_type(moment))
+    return moving_average(moment, value, decay).astype(leaf_dtype(moment))
+
+
+def moving_average(moment: jax.Array, value: jax.Array, decay: ArrayLike) -> jax.Array:
+    """``(1 - decay) * value + decay * moment`` in the dtype implicit promotion gives.
+
+    Each product and the sum cast their operands explicitly (``promoted``), so
+    the numbers are those of standard promotion and strict promotion accepts
+    it; unlike ``moment_update`` the result is not cast back to the moment's dtype.
+    """
+    new_part = promoted(jnp.multiply, 1 - decay, value)
+    old_part = promoted(jnp.multiply, decay, moment)
+    return promoted(jnp.add, new_part, old_part)
 
 
 def _ema_map(f, updates, moments):
@@ -98,8 +110,13 @@ def tree_update_infinity_moment(
 
 
 def bias_correction_factor(decay: ArrayLike, count: jax.Array) -> jax.Array:
-    """The scalar ``1 - decay ** count``, in float32 or wider, computed once per step."""
-    dtype = jnp.promote_types(jnp.asarray(decay).dtype, jnp.result_type(float))
+    """The scalar ``1 - decay ** count``, in float32 or wider, computed once per step.
+
+    The float dtype is the wider of ``decay``'s and the default float (float64
+    with x64 enabled); the integer ``count`` is cast to it explicitly. Cast the
+    result to a leaf's dtype where it meets the leaf.
+    """
+    dtype = promoted_dtype(leaf_dtype(decay), jnp.result_type(float))
     return 1 - jnp.asarray(decay, dtype) ** jnp.asarray(count).astype(dtype)
 
 

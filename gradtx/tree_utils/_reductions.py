@@ -8,10 +8,10 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-from jax.typing import ArrayLike
+from jax.typing import ArrayLike, DTypeLike
 
 from gradtx.tree_utils._sharding import leaf_vdot
-from gradtx.tree_utils._tree_math import abs_sq
+from gradtx.tree_utils._tree_math import abs_sq, promote_operands, promoted, promoted_dtype
 
 
 def tree_sum(tree: Any, associative_reduction: bool = False) -> jax.Array:
@@ -81,7 +81,13 @@ def tree_vdot(tree_x: Any, tree_y: Any) -> jax.Array:
 
     ``tree_x`` is conjugated for complex leaves (as ``jnp.vdot``); each leaf's
     product runs at ``Precision.HIGHEST`` so a float32 product on an accelerator
-    is not computed in reduced precision.
+    is not computed in reduced precision. Each pair of leaves is multiplied and
+    summed in their promoted dtype (an integer tree gives an integer, as optax);
+    to accumulate in a wider dtype, cast first:
+    ``tree_vdot(tree_cast(x, jnp.float64), tree_cast(y, jnp.float64))``.
+
+    Returns:
+        A scalar (0 for trees without leaves).
 
     Example:
         >>> import gradtx, jax.numpy as jnp
@@ -90,8 +96,15 @@ def tree_vdot(tree_x: Any, tree_y: Any) -> jax.Array:
     """
     leaves_x, treedef = jax.tree.flatten(tree_x)
     leaves_y = treedef.flatten_up_to(tree_y)
-    parts = [leaf_vdot(x, y) for x, y in zip(leaves_x, leaves_y)]
-    return jnp.asarray(functools.reduce(operator.add, parts, 0))
+    parts = [leaf_vdot(*promote_operands(x, y)) for x, y in zip(leaves_x, leaves_y)]
+    # Added left to right, each sum in the dtype of its two operands (as optax's 0 + p1 + ...).
+    return jnp.asarray(functools.reduce(lambda a, b: promoted(jnp.add, a, b), parts, 0))
+
+
+def _sum_promoted(parts):
+    """Add scalars of possibly different dtypes, all cast to their promoted dtype first."""
+    dtype = promoted_dtype(*parts)
+    return functools.reduce(operator.add, [p.astype(dtype) for p in parts])
 
 
 def accumulation_dtype(dtype) -> jnp.dtype:
@@ -99,37 +112,44 @@ def accumulation_dtype(dtype) -> jnp.dtype:
     dtype = jnp.dtype(dtype)
     if jnp.issubdtype(dtype, jnp.complexfloating):
         dtype = jnp.finfo(dtype).dtype
-    return jnp.promote_types(dtype, jnp.float32)
+    return promoted_dtype(dtype, jnp.float32)
 
 
-def tree_sum_of_squares(tree: Any) -> jax.Array:
+def tree_sum_of_squares(tree: Any, dtype: DTypeLike | None = None) -> jax.Array:
     """``sum_i sum(|x_i|^2)`` over all leaves, accumulated in float32 or wider.
 
-    Low-precision leaves (bfloat16, float16) are squared and summed in float32,
-    so a bfloat16 tree's norm does not lose the bits bfloat16 would drop; float64
-    leaves stay float64. Complex leaves contribute ``|x|^2`` (a real number).
+    Each leaf is squared and summed in the wider of its own dtype and ``dtype``
+    (float32 by default), so a bfloat16 tree's norm does not lose the bits
+    bfloat16 would drop and float64 leaves stay float64; the per-leaf sums are
+    then added in their promoted dtype. Complex leaves contribute ``|x|^2``
+    (a real number).
+
+    Args:
+        tree: a pytree of arrays (real or complex).
+        dtype: the narrowest accumulation dtype (a real float dtype); None
+            means float32. ``dtype=jnp.float64`` sums a float32 tree in float64
+            (as the scalar state of DoG, Mechanic and MoMo needs).
 
     Returns:
-        A real scalar of the accumulation dtype (float32 for an empty tree).
+        A real scalar of the accumulation dtype (``dtype``, or float32, for an
+        empty tree).
 
     Example:
         >>> import gradtx, jax.numpy as jnp
         >>> gradtx.tree_utils.tree_sum_of_squares([jnp.array([3.0, 4.0], jnp.bfloat16)])
         Array(25., dtype=float32)
     """
+    floor = jnp.float32 if dtype is None else dtype
     leaves = jax.tree.leaves(tree)
     if not leaves:
-        return jnp.zeros((), jnp.float32)
-    acc = functools.reduce(
-        jnp.promote_types, [accumulation_dtype(jnp.result_type(x)) for x in leaves]
-    )
+        return jnp.zeros((), accumulation_dtype(floor))
 
     def leaf_sum(x):
         x = jnp.asarray(x)
-        wide = x.astype(jnp.promote_types(x.dtype, jnp.float32))  # complex stays complex
-        return jnp.sum(abs_sq(wide)).astype(acc)
+        wide = x.astype(promoted_dtype(x.dtype, floor))  # complex stays complex
+        return jnp.sum(abs_sq(wide))
 
-    return functools.reduce(operator.add, [leaf_sum(x) for x in leaves])
+    return _sum_promoted([leaf_sum(x) for x in leaves])
 
 
 def tree_norm(tree: Any, ord: int | str | float | None = None, squared: bool = False) -> jax.Array:  # noqa: A002
@@ -162,7 +182,7 @@ def tree_norm(tree: Any, ord: int | str | float | None = None, squared: bool = F
         return sq if squared else jnp.sqrt(sq)
     leaves = jax.tree.leaves(tree)
     acc = functools.reduce(
-        jnp.promote_types, [accumulation_dtype(jnp.result_type(x)) for x in leaves], jnp.float32
+        promoted_dtype, [accumulation_dtype(jnp.result_type(x)) for x in leaves], jnp.float32
     )
     magnitudes = [jnp.abs(jnp.asarray(x)).astype(acc) for x in leaves]
     if not isinstance(ord, str) and ord == 1:

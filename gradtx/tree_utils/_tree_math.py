@@ -199,18 +199,40 @@ def zip_map(where: str, f, n_out: int | None = None, **trees):
     return tuple(treedef.unflatten([o[k] for o in outs]) for k in range(n_out))
 
 
-def tree_sum_of_squares_in(tree, dtype) -> jax.Array:
-    """``sum |x|^2`` over all leaves, each leaf cast to ``dtype`` first (a scalar
-    of ``dtype``; zero for an empty tree)."""
-    parts = (jnp.sum(abs_sq(jnp.asarray(x).astype(dtype))) for x in jax.tree.leaves(tree))
-    return sum(parts, jnp.zeros((), dtype))
+def promoted_dtype(*operands) -> np.dtype:
+    """The dtype JAX's standard promotion gives these operands, in every promotion mode.
+
+    Operands are arrays, dtypes or Python scalars (weak: a Python float with a
+    float32 array gives float32). A step casts to this dtype explicitly, so it
+    computes the same numbers under ``jax_numpy_dtype_promotion="strict"`` as
+    the implicit promotion does under ``"standard"``.
+    """
+    with jax.numpy_dtype_promotion("standard"):
+        return jnp.result_type(*operands)
 
 
-def tree_vdot_in(a, b, dtype) -> jax.Array:
-    """``sum a * b`` over matching real leaves, accumulated in ``dtype``."""
-    pairs = zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True)
-    parts = (jnp.sum(jnp.asarray(x).astype(dtype) * jnp.asarray(y).astype(dtype)) for x, y in pairs)
-    return sum(parts, jnp.zeros((), dtype))
+def promote_operands(*operands):
+    """The operands of one arithmetic operation, cast to their ``promoted_dtype``.
+
+    Weakly typed operands (Python scalars, weak arrays) are returned unchanged:
+    they take the other operands' dtype in every promotion mode. ``x, y =
+    promote_operands(x, y); x * y`` is then the product implicit promotion
+    computes, written so that strict promotion accepts it.
+    """
+    dtype = promoted_dtype(*operands)
+    return tuple(x if is_weak(x) else jnp.asarray(x).astype(dtype) for x in operands)
+
+
+def promoted(op, *operands):
+    """``op(*operands)`` after ``promote_operands``: e.g. ``promoted(jnp.add, x, eps)``."""
+    return op(*promote_operands(*operands))
+
+
+def is_weak(x) -> bool:
+    """Whether ``x`` is weakly typed: a Python number, or an array marked weak."""
+    if isinstance(x, (bool, np.generic)):  # NumPy scalars carry their dtype
+        return False
+    return isinstance(x, (int, float, complex)) or bool(getattr(x, "weak_type", False))
 
 
 def abs_sq(x: jax.Array) -> jax.Array:

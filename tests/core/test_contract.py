@@ -96,6 +96,67 @@ def test_jit_contract(entry: Entry):
     if not entry.places_on_mesh:
         check_values(init, update, params, grads, gx.apply_updates)
         assert update._cache_size() == 1, "update recompiled on fuzzed values"
+    check_counts_at_limit(update, grads, state2, params1, cyclic=entry.cyclic_count)
+    assert update._cache_size() == 1 + entry.places_on_mesh, "update recompiled at the count limit"
+
+
+# Integer state leaves that count steps without bound (not per-cycle counters such as
+# MultiSteps' mini_step, which stays below k): set to one below their dtype's maximum.
+COUNT_NAMES = frozenset(
+    {"count", "t", "gradient_step", "num_averaged", "total_notfinite", "total_skipped"}
+)
+
+
+def _leaf_name(path) -> str:
+    last = path[-1] if path else None
+    return str(getattr(last, "name", getattr(last, "key", last)))
+
+
+def _is_count(path, leaf) -> bool:
+    leaf = jnp.asarray(leaf)
+    return (
+        leaf.ndim == 0
+        and jnp.issubdtype(leaf.dtype, jnp.integer)
+        and _leaf_name(path) in COUNT_NAMES
+    )
+
+
+def check_counts_at_limit(update, grads, state, params, cyclic=False):
+    """Three steps from step counts at ``iinfo(dtype).max - 1``, through the compiled update.
+
+    The params stay where they are (only the counts are far along). Counts
+    saturate at the maximum (never wrap to negative), and updates and the float
+    state stay finite (bias corrections ``1 - b ** count`` are then 1). A
+    ``cyclic`` count (count mod k) need only stay in ``[0, max]``.
+    """
+
+    def near_limit(path, leaf):
+        if not _is_count(path, leaf):
+            return leaf
+        # computed from the leaf, so it stays placed (committed) as before: no recompile
+        return leaf * 0 + (jnp.iinfo(leaf.dtype).max - 1)
+
+    if not any(_is_count(path, leaf) for path, leaf in jax.tree_util.tree_leaves_with_path(state)):
+        return []
+    state = jax.tree_util.tree_map_with_path(near_limit, state)
+    start = [
+        leaf for path, leaf in jax.tree_util.tree_leaves_with_path(state) if _is_count(path, leaf)
+    ]
+    for _ in range(3):
+        updates, state = update(grads, state, params)
+        assert all(bool(jnp.all(jnp.isfinite(x))) for x in jax.tree.leaves(updates)), (
+            "updates not finite at the step-count limit"
+        )
+    counts = [
+        leaf for path, leaf in jax.tree_util.tree_leaves_with_path(state) if _is_count(path, leaf)
+    ]
+    for before, after in zip(start, counts, strict=True):
+        low = 0 if cyclic else before
+        assert low <= after <= jnp.iinfo(after.dtype).max, "step count wrapped around"
+    for leaf in jax.tree.leaves(state):
+        if jnp.issubdtype(jnp.asarray(leaf).dtype, jnp.inexact):
+            assert bool(jnp.all(jnp.isfinite(leaf))), "state not finite at the step-count limit"
+    return counts
 
 
 def _vmap_tree(entry: Entry, seed: int, batch: int | None):
@@ -151,7 +212,7 @@ def test_strict_dtype_promotion(entry: Entry):
     tx = entry.make()
     with jax.numpy_dtype_promotion("strict"):
         state = jax.jit(tx.init)(params)
-        step = jax.jit(lambda g, s, p: tx.update(g, s, p, **entry.extra_args))
+        step = jax.jit(lambda g, s, p: tx.update(g, s, p, **_extra(entry, p, g)))
         for _ in range(2):
             updates, state = step(grads, state, params)
             params = gx.apply_updates(params, updates)

@@ -165,3 +165,26 @@ def test_import_does_not_initialise_the_backend():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_adam_at_the_int32_count_limit_matches_optax_and_drops_bias_correction():
+    """From count 2**31 - 2 the count saturates and 1 - b ** count is exactly 1."""
+    top = jnp.iinfo(jnp.int32).max
+    m = [jnp.array([0.25])]
+    np.testing.assert_array_equal(
+        gx.tree_utils.tree_bias_correction(m, 0.999, jnp.asarray(top, jnp.int32))[0], m[0]
+    )
+    g = jnp.array([0.5, -2.0, 3.0])
+    ours, theirs = gx.adam(0.1, nesterov=True), optax.adam(0.1, nesterov=True)
+    s_ours, s_theirs = ours.init(g), theirs.init(g)
+    step_ours, step_theirs = jax.jit(ours.update), jax.jit(theirs.update)
+    s_ours = (s_ours[0]._replace(count=jnp.asarray(top - 1, jnp.int32)),) + s_ours[1:]
+    s_theirs = (s_theirs[0]._replace(count=jnp.asarray(top - 1, jnp.int32)),) + s_theirs[1:]
+    for _ in range(3):
+        u_ours, s_ours = step_ours(g, s_ours)
+        u_theirs, s_theirs = step_theirs(g, s_theirs)
+        np.testing.assert_allclose(u_ours, u_theirs, rtol=1e-6)
+    mu, nu = s_ours[0].mu, s_ours[0].nu
+    assert int(s_ours[0].count) == top
+    m_hat = 0.9 * mu + 0.1 * g  # Nesterov look-ahead, both corrections 1
+    np.testing.assert_allclose(u_ours, -0.1 * m_hat / (jnp.sqrt(nu) + 1e-8), rtol=1e-6)

@@ -22,8 +22,12 @@ class Entry:
     finite_on_zero_grad: bool = True  # outputs finite when a gradient leaf is all zeros
     # Runs under jax_numpy_dtype_promotion="strict". False marks an entry whose step still
     # mixes dtypes implicitly (an int count or a float64 scalar with float32 arrays, or a
-    # user schedule that does): known, counted in docs/layout.md, to be fixed.
+    # user schedule that does): known, counted in docs/layout.md (none at present; a
+    # registry schedule casts its int32 count with as_float from _support).
     strict_promotion: bool = True
+    # Its state's `count` cycles (count mod k, as apply_every): the contract check of step
+    # counts at the int32 limit then asks only that it stays in [0, max], not that it saturates.
+    cyclic_count: bool = False
     # Traces under jax.set_mesh with explicit axes, init and update giving the same state
     # types (tests/sharding). False marks a known gap: the step needs a whole leaf
     # (a linearisation, a factorisation) and does not yet gather it. (No entry is

@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import gradtx as gx
 
 __all__ = [
+    "as_float",
     "OBJ",
     "alternate_labels",
     "alternate_mask",
@@ -51,8 +52,13 @@ def tree_neg(tree):
     return jax.tree.map(lambda x: -x, tree)
 
 
+def as_float(count):
+    """A schedule's int32 count as float32: what a schedule written for strict promotion does."""
+    return jnp.asarray(count).astype(jnp.float32)
+
+
 def warmup(peak):
-    return lambda count: peak * jnp.minimum(count / 10.0, 1.0)
+    return lambda count: peak * jnp.minimum(as_float(count) / 10.0, 1.0)
 
 
 def two_groups(**kw):

@@ -4,15 +4,14 @@ import jax.numpy as jnp
 
 import gradtx as gx
 from tests.registry._entry import Entry
-from tests.registry._support import OBJ, alternate_mask
+from tests.registry._support import OBJ, alternate_mask, as_float
 
 ENTRIES = [
-    Entry("scale_by_muon", gx.scale_by_muon, min_ndim=2, strict_promotion=False),
+    Entry("scale_by_muon", gx.scale_by_muon, min_ndim=2),
     Entry(
         "scale_by_muon_rank3",
         lambda: gx.scale_by_muon(nesterov=False),
         min_ndim=3,
-        strict_promotion=False,
     ),
     Entry(
         "scale_by_muon_batched_dims",
@@ -21,9 +20,8 @@ ENTRIES = [
             preconditioning="aol",
         ),
         min_ndim=3,
-        strict_promotion=False,
     ),
-    Entry("muon", lambda: gx.muon(0.02), optimizer=True, strict_promotion=False),
+    Entry("muon", lambda: gx.muon(0.02), optimizer=True),
     Entry(
         "muon_options",
         lambda: gx.muon(
@@ -37,7 +35,6 @@ ENTRIES = [
             consistent_rms=0.2,
         ),
         optimizer=True,
-        strict_promotion=False,
     ),
     Entry(
         "schedule_free_sgd", lambda: gx.schedule_free_sgd(0.1), optimizer=True, abstract_init=False
@@ -72,10 +69,9 @@ ENTRIES = [
     Entry(
         "prodigy_schedule_safeguard_wd",
         lambda: gx.prodigy(
-            lambda c: 1.0 / (1.0 + c), beta3=0.9, weight_decay=1e-2, safeguard_warmup=True
+            lambda c: 1.0 / (1.0 + as_float(c)), beta3=0.9, weight_decay=1e-2, safeguard_warmup=True
         ),
         optimizer=True,
-        strict_promotion=False,
         abstract_init=False,
     ),
     Entry(
@@ -88,7 +84,6 @@ ENTRIES = [
             eps=1.0, clip_threshold=None, update_interval=1, mu_dtype=jnp.bfloat16
         ),
         extra_args=OBJ,
-        strict_promotion=False,
     ),
     Entry("sophia", lambda: gx.sophia(0.01), extra_args=OBJ, optimizer=True),
     Entry(

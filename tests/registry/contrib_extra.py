@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import gradtx as gx
 from gradtx import contrib as gc
 from tests.registry._entry import Entry
-from tests.registry._support import composed
+from tests.registry._support import as_float, composed
 
 VALUE = {"value": 1.0}
 
@@ -47,9 +47,8 @@ ENTRIES = [
     ),
     Entry(
         "dadapt_adamw",
-        lambda: gc.dadapt_adamw(lambda c: 1.0 / (1.0 + c), (0.8, 0.99), weight_decay=0.1),
+        lambda: gc.dadapt_adamw(lambda c: 1.0 / (1.0 + as_float(c)), (0.8, 0.99), weight_decay=0.1),
         optimizer=True,
-        strict_promotion=False,
     ),
     Entry("dog", lambda: gc.dog(weight_decay=1e-3), optimizer=True, abstract_init=False),
     Entry("dowg", gc.dowg, optimizer=True, abstract_init=False),
@@ -84,14 +83,12 @@ ENTRIES = [
         "scale_by_madgrad",
         lambda: gc.scale_by_madgrad(0.01),
         abstract_init=False,
-        strict_promotion=False,
     ),
     Entry(
         "madgrad",
         lambda: gc.madgrad(0.01, weight_decay=1e-3),
         optimizer=True,
         abstract_init=False,
-        strict_promotion=False,
     ),
     Entry("mechanize", lambda: gc.mechanize(gx.adam(1.0)), optimizer=True, abstract_init=False),
     Entry(
@@ -122,9 +119,8 @@ ENTRIES = [
     Entry("scale_by_simplified_ademamix", lambda: gc.scale_by_simplified_ademamix(alpha=2.0)),
     Entry(
         "simplified_ademamix",
-        lambda: gc.simplified_ademamix(1e-3, alpha=lambda c: 0.1 * c, weight_decay=1e-2),
+        lambda: gc.simplified_ademamix(1e-3, alpha=lambda c: 0.1 * as_float(c), weight_decay=1e-2),
         optimizer=True,
-        strict_promotion=False,
     ),
     Entry(
         "split_real_and_imaginary",

@@ -75,7 +75,6 @@ ENTRIES = [
         lambda: gx.accelerated_gradient(0.1, restart="gradient"),
         optimizer=True,
         abstract_init=False,
-        strict_promotion=False,
     ),
     Entry(
         "accelerated_gradient_function_restart_backtracking",
@@ -83,14 +82,12 @@ ENTRIES = [
         extra_args={"value_fn": _sum_sq},
         optimizer=True,
         abstract_init=False,
-        strict_promotion=False,
     ),
     Entry(
         "fista",
         lambda: gx.proximal.fista(0.1, _LASSO, 0.01, restart="gradient"),
         optimizer=True,
         abstract_init=False,
-        strict_promotion=False,
     ),
     Entry(
         "fista_backtracking",
@@ -98,7 +95,6 @@ ENTRIES = [
         extra_args={"value_fn": _sum_sq},
         optimizer=True,
         abstract_init=False,
-        strict_promotion=False,
     ),
     Entry(
         "fista_function_restart",

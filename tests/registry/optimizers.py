@@ -6,7 +6,7 @@ import jax.numpy as jnp
 
 import gradtx as gx
 from tests.registry._entry import Entry
-from tests.registry._support import alternate_mask, lookahead_plain, warmup
+from tests.registry._support import alternate_mask, as_float, lookahead_plain, warmup
 
 ENTRIES = [
     Entry("scale_by_belief", gx.scale_by_belief),
@@ -22,33 +22,28 @@ ENTRIES = [
     Entry(
         "scale_by_adopt_lowp",
         lambda: gx.scale_by_adopt(mu_dtype=jnp.bfloat16),
-        strict_promotion=False,
     ),
     Entry("scale_by_novograd", gx.scale_by_novograd),
     Entry("scale_by_novograd_wd", lambda: gx.scale_by_novograd(weight_decay=0.1)),
     Entry(
         "scale_by_novograd_wd_schedule",
         lambda: gx.scale_by_novograd(weight_decay=warmup(0.1)),
-        strict_promotion=False,
     ),
     Entry(
         "scale_by_novograd_lowp",
         lambda: gx.scale_by_novograd(mu_dtype=jnp.bfloat16),
-        strict_promotion=False,
     ),
     Entry("scale_by_adan", gx.scale_by_adan),
     Entry("scale_by_ademamix", gx.scale_by_ademamix),
     Entry(
         "scale_by_ademamix_schedules",
         lambda: gx.scale_by_ademamix(
-            b3=lambda c: 0.99 + 0.009 * jnp.minimum(c / 10.0, 1.0), alpha=warmup(5.0)
+            b3=lambda c: 0.99 + 0.009 * jnp.minimum(as_float(c) / 10.0, 1.0), alpha=warmup(5.0)
         ),
-        strict_promotion=False,
     ),
     Entry(
         "scale_by_ademamix_lowp",
         lambda: gx.scale_by_ademamix(mu_dtype=jnp.bfloat16),
-        strict_promotion=False,
     ),
     Entry("adabelief", lambda: gx.adabelief(0.01), optimizer=True),
     Entry("adabelief_nesterov", lambda: gx.adabelief(0.01, nesterov=True), optimizer=True),
@@ -70,9 +65,10 @@ ENTRIES = [
     Entry("ademamix", lambda: gx.ademamix(0.01), optimizer=True),
     Entry(
         "ademamix_wd_schedule",
-        lambda: gx.ademamix(lambda c: 0.01 * 0.99**c, alpha=warmup(5.0), weight_decay=1e-2),
+        lambda: gx.ademamix(
+            lambda c: 0.01 * 0.99 ** as_float(c), alpha=warmup(5.0), weight_decay=1e-2
+        ),
         optimizer=True,
-        strict_promotion=False,
     ),
     Entry("scale_by_rss", gx.scale_by_rss),
     Entry("scale_by_rms", gx.scale_by_rms),
@@ -84,7 +80,6 @@ ENTRIES = [
     Entry(
         "scale_by_adam_lowp",
         lambda: gx.scale_by_adam(mu_dtype=jnp.bfloat16, nu_dtype=jnp.float32),
-        strict_promotion=False,
     ),
     Entry("scale_by_amsgrad", gx.scale_by_amsgrad),
     Entry("scale_by_adamax", gx.scale_by_adamax),
@@ -126,7 +121,7 @@ ENTRIES = [
     Entry(
         "adafactor_all_options",
         lambda: gx.adafactor(
-            lambda c: 0.01 / (1.0 + c),
+            lambda c: 0.01 / (1.0 + as_float(c)),
             min_dim_size_to_factor=2,
             momentum=0.9,
             dtype_momentum=jnp.bfloat16,
@@ -134,7 +129,6 @@ ENTRIES = [
             clipping_threshold=0.5,
         ),
         optimizer=True,
-        strict_promotion=False,
     ),
     Entry(
         "adafactor_no_lr",
@@ -147,22 +141,20 @@ ENTRIES = [
     Entry("scale_by_sm3_ema", lambda: gx.scale_by_sm3(0.5, 0.9)),
     Entry("sm3", lambda: gx.sm3(0.1), optimizer=True),
     Entry("sm3_no_momentum", lambda: gx.sm3(0.1, momentum=None), optimizer=True),
-    Entry("scale_by_polyak", gx.scale_by_polyak, extra_args={"value": 1.0}, strict_promotion=False),
+    Entry("scale_by_polyak", gx.scale_by_polyak, extra_args={"value": 1.0}),
     Entry(
         "polyak_sgd",
         gx.polyak_sgd,
         extra_args={"value": 1.0},
         optimizer=True,
-        strict_promotion=False,
     ),
     Entry(
         "polyak_sgd_plus",
         lambda: gx.polyak_sgd(0.5, scaling=0.5, f_min=2.0, eps=1e-6, variant="sps+"),
         extra_args={"value": 1.0},
         optimizer=True,
-        strict_promotion=False,
     ),
-    Entry("noisy_sgd", lambda: gx.noisy_sgd(0.01, key=1), optimizer=True, strict_promotion=False),
+    Entry("noisy_sgd", lambda: gx.noisy_sgd(0.01, key=1), optimizer=True),
     Entry(
         "adamw_mask_by_regex",
         lambda: gx.adamw(0.01, weight_decay=0.1, mask=gx.mask_by_regex(r"^a/", invert=True)),
@@ -177,7 +169,6 @@ ENTRIES = [
         "sgd_cyclic",
         lambda: gx.sgd(gx.cyclic_schedule(0.01, 0.1, 2, mode="exp_range", gamma=0.99)),
         optimizer=True,
-        strict_promotion=False,
     ),
     Entry(
         "sgd_piecewise_interpolate",
@@ -191,21 +182,18 @@ ENTRIES = [
     Entry(
         "scale_by_lion_lowp",
         lambda: gx.scale_by_lion(mu_dtype=jnp.bfloat16),
-        strict_promotion=False,
     ),
     Entry("sign_sgd", lambda: gx.sign_sgd(0.01), optimizer=True),
     Entry(
         "sign_sgd_schedule",
-        lambda: gx.sign_sgd(lambda c: 0.01 * 0.9**c),
+        lambda: gx.sign_sgd(lambda c: 0.01 * 0.9 ** as_float(c)),
         optimizer=True,
-        strict_promotion=False,
     ),
     Entry("signum", lambda: gx.signum(0.01), optimizer=True),
     Entry(
         "signum_lowp",
         lambda: gx.signum(0.01, accumulator_dtype=jnp.bfloat16),
         optimizer=True,
-        strict_promotion=False,
     ),
     Entry("lion", lambda: gx.lion(1e-3), optimizer=True),
     Entry(
@@ -230,9 +218,8 @@ ENTRIES = [
     Entry("fromage", lambda: gx.fromage(0.01), optimizer=True),
     Entry(
         "fromage_schedule",
-        lambda: gx.fromage(lambda c: 0.01 / (1 + c)),
+        lambda: gx.fromage(lambda c: 0.01 / (1 + as_float(c))),
         optimizer=True,
-        strict_promotion=False,
     ),
     Entry("scale_by_radam", gx.scale_by_radam),
     Entry("scale_by_radam_nesterov", lambda: gx.scale_by_radam(nesterov=True)),
@@ -264,9 +251,8 @@ ENTRIES = [
     ),
     Entry(
         "asgd_schedule",
-        lambda: gx.asgd(lambda c: 0.01 / (1 + c), t0=0.0),
+        lambda: gx.asgd(lambda c: 0.01 / (1 + as_float(c)), t0=0.0),
         optimizer=True,
-        strict_promotion=False,
     ),
     Entry("scale_by_nadam", gx.scale_by_nadam),
     Entry("trace_dampening", lambda: gx.trace(0.9, dampening=0.3)),
@@ -284,7 +270,6 @@ ENTRIES = [
         "adagrad_torch",
         lambda: gx.adagrad(0.1, 0.0, 1e-10, eps_in_sqrt=False, lr_decay=0.01, weight_decay=0.01),
         optimizer=True,
-        strict_promotion=False,
     ),
     Entry(
         "rmsprop_torch",

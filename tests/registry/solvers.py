@@ -23,25 +23,22 @@ def objective_args(params, grads):
 LS = {"extra_args_fn": objective_args}
 
 ENTRIES = [
-    Entry("scale_by_lbfgs", gx.scale_by_lbfgs, strict_promotion=False),
+    Entry("scale_by_lbfgs", gx.scale_by_lbfgs),
     Entry(
         "scale_by_lbfgs_m1_unscaled",
         lambda: gx.scale_by_lbfgs(1, scale_init_precond=False),
-        strict_promotion=False,
     ),
-    Entry("lbfgs", gx.lbfgs, optimizer=True, **LS, strict_promotion=False),
+    Entry("lbfgs", gx.lbfgs, optimizer=True, **LS),
     Entry(
         "lbfgs_no_linesearch",
         lambda: gx.lbfgs(0.1, memory_size=3, linesearch=None),
         optimizer=True,
-        strict_promotion=False,
     ),
     Entry(
         "lbfgs_backtracking",
         lambda: gx.lbfgs(linesearch=gx.scale_by_backtracking_linesearch(10, store_grad=True)),
         optimizer=True,
         **LS,
-        strict_promotion=False,
     ),
     Entry("solvers.scale_by_bfgs", gx.solvers.scale_by_bfgs),
     Entry(
@@ -49,7 +46,6 @@ ENTRIES = [
         gx.solvers.bfgs,
         optimizer=True,
         **LS,
-        strict_promotion=False,
     ),
     Entry("solvers.scale_by_ncg", gx.solvers.scale_by_ncg),
     Entry(
@@ -61,13 +57,11 @@ ENTRIES = [
         lambda: gx.solvers.ncg("dai-yuan"),
         optimizer=True,
         **LS,
-        strict_promotion=False,
     ),
     Entry(
         "solvers.scale_by_newton_cg",
         gx.solvers.scale_by_newton_cg,
         **LS,
-        strict_promotion=False,
     ),
     Entry(
         "solvers.newton_cg_martens_warm",
@@ -76,13 +70,11 @@ ENTRIES = [
         ),
         optimizer=True,
         **LS,
-        strict_promotion=False,
     ),
     Entry(
         "scale_by_zoom_linesearch",
         lambda: gx.scale_by_zoom_linesearch(10),
         **LS,
-        strict_promotion=False,
     ),
     Entry(
         "scale_by_zoom_linesearch_options",
@@ -94,13 +86,11 @@ ENTRIES = [
             curv_rtol=0.1,
         ),
         **LS,
-        strict_promotion=False,
     ),
     Entry(
         "scale_by_backtracking_linesearch",
         lambda: gx.scale_by_backtracking_linesearch(10),
         **LS,
-        strict_promotion=False,
     ),
     Entry(
         "scale_by_backtracking_linesearch_store_grad",
@@ -108,7 +98,6 @@ ENTRIES = [
             3, decrease_factor=0.5, increase_factor=1.0, store_grad=True, rtol=1e-3
         ),
         **LS,
-        strict_promotion=False,
     ),
 ]
 
@@ -119,7 +108,6 @@ ENTRIES += [
         "scale_by_hager_zhang_linesearch",
         lambda: gx.scale_by_hager_zhang_linesearch(10, initial_guess_strategy="hager-zhang"),
         **LS,
-        strict_promotion=False,
         explicit_sharding=False,
     ),
 ]

@@ -4,7 +4,7 @@ import jax.numpy as jnp
 
 import gradtx as gx
 from tests.registry._entry import Entry
-from tests.registry._support import alternate_labels, alternate_mask, composed, two_groups
+from tests.registry._support import alternate_labels, alternate_mask, as_float, composed, two_groups
 
 ENTRIES = [
     Entry("scale", lambda: gx.scale(0.5)),
@@ -12,11 +12,11 @@ ENTRIES = [
     Entry("scale_by_learning_rate", lambda: gx.scale_by_learning_rate(0.1)),
     Entry(
         "scale_by_learning_rate_schedule",
-        lambda: gx.scale_by_learning_rate(lambda c: 0.1 / (1 + c)),
-        strict_promotion=False,
+        lambda: gx.scale_by_learning_rate(lambda c: 0.1 / (1 + as_float(c))),
     ),
     Entry(
-        "scale_by_schedule", lambda: gx.scale_by_schedule(lambda c: 0.99**c), strict_promotion=False
+        "scale_by_schedule",
+        lambda: gx.scale_by_schedule(lambda c: 0.99 ** as_float(c)),
     ),
     Entry("trace", lambda: gx.trace(0.9)),
     Entry("trace_nesterov", lambda: gx.trace(0.9, nesterov=True)),
@@ -25,13 +25,12 @@ ENTRIES = [
     Entry("add_decayed_weights", lambda: gx.add_decayed_weights(1e-2)),
     Entry(
         "add_decayed_weights_schedule",
-        lambda: gx.add_decayed_weights(lambda c: 1e-2 * 0.9**c),
-        strict_promotion=False,
+        lambda: gx.add_decayed_weights(lambda c: 1e-2 * 0.9 ** as_float(c)),
     ),
     Entry("masked", lambda: gx.masked(gx.scale_by_adam(), lambda p: alternate_mask(p))),
     Entry("clip", lambda: gx.clip(0.5)),
     Entry("clip_by_global_norm", lambda: gx.clip_by_global_norm(0.5)),
-    Entry("add_noise", lambda: gx.add_noise(0.01, 0.55, key=0), strict_promotion=False),
+    Entry("add_noise", lambda: gx.add_noise(0.01, 0.55, key=0)),
     Entry("keep_params_nonnegative", gx.keep_params_nonnegative),
     Entry("zero_nans", gx.zero_nans),
     Entry("partition", two_groups, optimizer=True),
@@ -115,7 +114,7 @@ ENTRIES = [
             "should_skip_update_fn": gx.skip_not_finite,
         },
     ),
-    Entry("apply_every", lambda: gx.apply_every(2)),
+    Entry("apply_every", lambda: gx.apply_every(2), cyclic_count=True),
     Entry("apply_if_finite", lambda: gx.apply_if_finite(gx.adam(0.01), 3), optimizer=True),
     Entry("skip_spikes_grad_norm", lambda: gx.skip_spikes(gx.adam(0.01), warmup=1), optimizer=True),
     Entry(
@@ -130,7 +129,6 @@ ENTRIES = [
             gx.clip_by_global_norm(1.0), gx.inject_hyperparams(gx.adam)(learning_rate=0.01)
         ),
         optimizer=True,
-        strict_promotion=False,
     ),
     Entry(
         "monitored_chain_guarded",

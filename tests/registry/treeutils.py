@@ -44,6 +44,5 @@ ENTRIES = [
     Entry(
         "aggregating_accumulate_avg_updates",
         lambda: aggregating.accumulate_avg_updates(3),
-        strict_promotion=False,
     ),
 ]

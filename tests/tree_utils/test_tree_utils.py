@@ -176,3 +176,25 @@ def test_tree_sum_associative_and_empty():
         float(tu.tree_sum(TREE_X))
     )
     assert tu.tree_sum({}) == 0 and tu.tree_max({}) == -np.inf and tu.tree_size({}) == 0
+
+
+def test_sum_of_squares_accumulates_in_the_given_dtype_and_vdot_in_the_cast_one():
+    """dtype=float64 squares and sums float32 leaves in float64; complex keeps |x|^2."""
+    rng = np.random.default_rng(3)
+    a = {
+        "w": jnp.asarray(rng.normal(size=(40,)), jnp.float32),
+        "z": jnp.array([3 + 4j], jnp.complex64),
+    }
+    b = {
+        "w": jnp.asarray(rng.normal(size=(40,)), jnp.float32),
+        "z": jnp.array([1 - 2j], jnp.complex64),
+    }
+    wa, wb = np.asarray(a["w"], np.float64), np.asarray(b["w"], np.float64)
+    sq = tu.tree_sum_of_squares(a, jnp.float64)
+    assert sq.dtype == jnp.float64 and float(sq) == float(np.sum(wa * wa) + 25.0)
+    assert tu.tree_sum_of_squares({"w": a["w"]}).dtype == jnp.float32  # default: float32 or wider
+    assert tu.tree_sum_of_squares({}, jnp.float64).dtype == jnp.float64
+    dot = tu.tree_vdot(tu.tree_cast(a, jnp.complex128), tu.tree_cast(b, jnp.complex128))
+    assert dot.dtype == jnp.complex128
+    np.testing.assert_allclose(dot, np.dot(wa, wb) + np.vdot([3 + 4j], [1 - 2j]), rtol=1e-14)
+    assert tu.tree_vdot({"w": a["w"]}, {"w": b["w"]}).dtype == jnp.float32

@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, chain, identity, init_empty_state
-from gradtx._core._numerics import zero_count
+from gradtx._core._numerics import promoted, zero_count
 from gradtx._core._validate import check_axes
 from gradtx.tree_utils._arithmetic import tree_where
 from gradtx.tree_utils._construct import tree_zeros_like
@@ -182,15 +182,19 @@ def accumulate_avg_updates(accumulation_steps: int) -> GradientTransformation:
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
         step = state.micro_step + 1
-        avg = jax.tree.map(
-            lambda u, a: (a + (u - a) / step).astype(a.dtype), updates, state.avg_grad
-        )
+        avg = jax.tree.map(lambda u, a: _running_mean(a, u, step), updates, state.avg_grad)
         done = step == accumulation_steps
         reset = AccumulateAvgUpdatesState(zero_count(), jnp.asarray(True), tree_zeros_like(avg))
         going = AccumulateAvgUpdatesState(step, jnp.asarray(False), avg)
         return tree_where(done, (avg, reset), (tree_zeros_like(avg), going))
 
     return GradientTransformation(init, update)
+
+
+def _running_mean(mean, value, count):
+    """``mean + (value - mean) / count`` in ``mean``'s dtype; the int count cast explicitly."""
+    diff = promoted(jnp.subtract, value, mean)
+    return promoted(jnp.add, mean, diff / count.astype(diff.dtype)).astype(mean.dtype)
 
 
 def average_incrementally_updates(
