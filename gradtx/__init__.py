@@ -345,9 +345,11 @@ from gradtx._optimizers._dynamic_sampling import dynamic_sampling as dynamic_sam
 from gradtx._optimizers._dynamic_sampling import next_batch_size as next_batch_size
 from gradtx._optimizers._coordinate import CoordinateDescentState as CoordinateDescentState
 from gradtx._optimizers._coordinate import coordinate_descent as coordinate_descent
-from gradtx._optimizers._accelerated import AcceleratedGradientState as AcceleratedGradientState
+from gradtx._optimizers._accelerated_state import (
+    AcceleratedGradientState as AcceleratedGradientState,
+)
 from gradtx._optimizers._accelerated import accelerated_gradient as accelerated_gradient
-from gradtx._optimizers._accelerated import (
+from gradtx._optimizers._accelerated_state import (
     accelerated_gradient_params as accelerated_gradient_params,
 )
 

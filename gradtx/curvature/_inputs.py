@@ -7,16 +7,12 @@ from collections.abc import Callable
 import jax
 import numpy as np
 
-from gradtx._core._validate import reported_as
+from gradtx._core._keys import check_key
 
 
 def as_key(fn: str, key: int | jax.Array) -> jax.Array:
-    """An int seed as ``jax.random.PRNGKey(seed)``; a key as it is."""
-    if isinstance(key, bool) or not (isinstance(key, int | np.integer) or hasattr(key, "dtype")):
-        raise TypeError(
-            f"gradtx.{reported_as(fn)}(key={key!r}): key must be an int seed or a JAX PRNG key; "
-            f"got {type(key).__name__}."
-        )
+    """An int seed as ``jax.random.PRNGKey(seed)``; a key (checked by ``check_key``) as it is."""
+    check_key(fn, key)
     return jax.random.PRNGKey(key) if isinstance(key, int | np.integer) else key
 
 

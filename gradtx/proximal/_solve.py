@@ -10,12 +10,8 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import apply_updates
 from gradtx._core._validate import check_int, check_positive
-from gradtx._optimizers._accelerated import (
-    AcceleratedGradientState,
-    fista,
-    gradient_mapping_norm,
-    proximal_gradient,
-)
+from gradtx._optimizers._accelerated import fista, proximal_gradient
+from gradtx._optimizers._accelerated_state import AcceleratedGradientState, gradient_mapping_norm
 
 
 class FistaSolveResult(NamedTuple):

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation, apply_updates, with_extra_args_support
 from gradtx._core._validate import check_int, check_nonnegative
-from gradtx._optimizers._accelerated import gradient_mapping_norm
+from gradtx._optimizers._accelerated_state import gradient_mapping_norm
 from gradtx.curvature._products import hvp
 from gradtx.solvers._bounded import flat_bounds, projected_lbfgs
 from gradtx.solvers._lbfgs import lbfgs

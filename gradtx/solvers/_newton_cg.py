@@ -12,8 +12,10 @@ from gradtx._core._numerics import safe_increment, zero_count
 from gradtx._core._validate import (
     check_int,
     check_nonnegative,
-    check_positive,
     checks_float_params,
+    concrete_values,
+    format_value,
+    reported_as,
     require_params,
     validates_through_parts,
 )
@@ -126,8 +128,13 @@ def scale_by_newton_cg(
             f"gradtx.{fn}(damping_adjustment={damping_adjustment!r}): damping_adjustment "
             f"must be None or 'martens'; got {damping_adjustment!r}."
         )
-    if damping_adjustment == "martens":
-        check_positive(fn, "damping", damping)
+    damping_values = concrete_values(damping)
+    if damping_adjustment == "martens" and damping_values is not None and damping_values <= 0:
+        raise ValueError(
+            f"gradtx.{reported_as(fn)}(damping={format_value(damping)}): damping must be in "
+            "(0, inf) with damping_adjustment='martens', which scales it; "
+            f"got {format_value(damping)}."
+        )
 
     def init(params):
         dt = value_dtype(params)
