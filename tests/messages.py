@@ -291,10 +291,7 @@ MSG_GRADTX_RPROP_MIN_STEP_SIZE_1_0 = r"gradtx.rprop\(min_step_size=-1.0\)"
 MSG_GRADTX_RPROP_MIN_STEP_SIZE_1_0_2 = (
     r"gradtx.rprop\(min_step_size=1.0, max_step_size=0.5\): min_step_size must be <= max_step_size"
 )
-MSG_GRADTX_SCALE_BY_ADAM_UPDATES_AND_MU = (
-    r"init\(updates\) and the state differ at path \[0\]\.mu\['b'\]: "
-    r"init\(updates\) has shape \(4,\), the state \(3,\)"
-)
+MSG_GRADTX_SCALE_BY_ADAM_UPDATES_AND_MU = r"gradtx.scale_by_adam: updates and mu differ at path \['b'\]: updates has shape \(4,\), mu \(3,\)"
 MSG_GRADTX_SCALE_BY_ADAM_UPDATES_AND_MU_2 = (
     r"init\(updates\) and the state differ at path \[0\]\.mu\['c'\]"
 )
@@ -629,3 +626,42 @@ MSG_WAS_NOT_WRITTEN_BY_SAVE_NPZ = "was not written by save_npz"
 MSG_WEIGHT_DECAY_RATE_MUST_BE_IN_0 = r"weight_decay_rate must be in \[0, inf\)"
 MSG_WHICH_TOP_WHICH_MUST_BE = r"which='top'\): which must be"
 MSG_X_MUST_BE_N_SAMPLES_N_FEATURES = r"X must be \(n_samples, n_features\)"
+
+# Added with the reliability work (issue 15)
+MSG_REFILL_MISMATCH = (
+    r"tree_refill_empty: at path \['p'\] the target has a zero-size leaf \(0, 0\) but the "
+    r"tree holds shape \(3,\)"
+)
+MSG_DELTA = r"scale_by_hager_zhang_linesearch\(delta=0.5\): delta must be in \(0, 0.5\); got 0.5"
+MSG_STRATEGY = r"initial_guess_strategy must be one of \('one', 'keep', 'hager-zhang'\)"
+MSG_EXTRA_ARGS = "update needs params, value= and grad="
+MSG_ADJUSTMENT = "damping_adjustment must be None or 'martens'; got 'nielsen'"
+MSG_MARTENS_DAMPING = r"damping must be in \(0, inf\) with damping_adjustment='martens'"
+MSG_BOUNDS_PAIR = r"bounds must be a pair \(lower, upper\)"
+MSG_BOUNDS_CROSSED = r"bounds must have lower <= upper; got lower 2.0 > upper 1.0 at flat index 1"
+MSG_BOUNDS_OPTIMIZER = "bounds= runs minimize's projected L-BFGS and takes no optimizer"
+MSG_MISMATCH = "update got a state that this transformation's init did not build"
+MSG_FIX = "Build the state with this transformation's own init on the same params"
+MSG_RESTORE = "gradtx.tree_utils.load_npz(path, target=jax.eval_shape(tx.init, params))"
+MSG_OTHER_OPTIMIZER = (
+    "at path [0] init(params) builds a ScaleByAdamState and the state has a TraceState"
+)
+MSG_LIST_FOR_TUPLE = "at the root init(params) builds a tuple and the state has a list"
+MSG_DICT_FOR_NAMEDTUPLE = (
+    "at path [0] init(params) builds a ScaleByAdamState and the state has a dict"
+)
+MSG_MISSING_PATH = (
+    "init(params) and the state differ at path [0].mu['b']: "
+    "present in init(params) but not in the state"
+)
+MSG_SHAPE = "init(params) and the state differ at path [0].mu['a']: init(params) has shape (3,), the state (4,)"
+MSG_UPDATES_AND_MU_DIFFER = r"gradtx.scale_by_adam: updates and mu differ at path \['a'\]"
+MSG_INJECT = "at the root init(params) builds an InjectHyperparamsState and the state has a tuple"
+MSG_LR_TYPE = "learning_rate must be a float, a scalar array or a schedule; got"
+MSG_ANY_LR_TYPE = "learning_rate must be a float"  # the others add "(or None)" or drop schedules
+MSG_SCALAR_TYPE = "must be a float or a scalar array; got"
+MSG_INIT_NEEDS_FLOAT = "init needs floating-point (or complex) params; got"
+MSG_INIT_NEEDS_REAL = "init needs real floating-point params; got"
+MSG_INIT_NO_COMPLEX = "init does not support complex params; got"
+MSG_CAST_HINT = "Cast the params"
+MSG_MAX_SIGNATURES = "max_signatures must be an int >= 1"

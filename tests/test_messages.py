@@ -26,3 +26,14 @@ def test_message_constants_are_valid_patterns():
         if name.startswith("MSG_"):
             assert isinstance(value, str) and value, name
             re.compile(value)
+
+
+def test_no_test_module_keeps_its_own_message_constants():
+    own = []
+    for path in TESTS.rglob("*.py"):
+        if path.name != "messages.py":
+            own += [
+                f"{path.relative_to(TESTS)}: {m}"
+                for m in re.findall(r"^(MSG_[A-Z0-9_]+)\s*=", path.read_text(), re.M)
+            ]
+    assert not own, f"message constants outside tests/messages.py: {own}"

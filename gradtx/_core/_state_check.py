@@ -148,9 +148,15 @@ def state_mismatch_message(expected: Any, received: Any, source: str = "params")
     """Say where ``received`` differs from the abstract state ``expected``, or return None.
 
     ``expected`` is ``jax.eval_shape(init, x)``, and ``source`` names ``x``
-    (``"params"`` or ``"updates"``).
+    (``"params"`` or ``"updates"``). Leaf shapes are compared only against
+    ``init(params)``: updates need not have the params' shapes (per-example
+    gradients with a leading batch axis, for one), so without params only the
+    structure is checked.
     """
-    if _signature(expected) == _signature(received):  # the usual case, in one pass
+    shapes = source == "params"
+    if shapes and _signature(expected) == _signature(received):  # the usual case, in one pass
+        return None
+    if not shapes and jax.tree.structure(expected) == jax.tree.structure(received):
         return None
     found = _first_type_difference(expected, received)
     if found is not None:
@@ -159,7 +165,11 @@ def state_mismatch_message(expected: Any, received: Any, source: str = "params")
         what = f"{where} init({source}) builds {_a(e_name)} and the state has {_a(r_name)}"
     else:
         what = first_difference(
-            f"init({source})", _empty_to_none(expected), "the state", _empty_to_none(received)
+            f"init({source})",
+            _empty_to_none(expected),
+            "the state",
+            _empty_to_none(received),
+            check_shapes=shapes,
         )
         if what is None:
             return None

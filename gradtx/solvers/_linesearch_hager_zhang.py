@@ -387,8 +387,10 @@ def scale_by_hager_zhang_linesearch(
         # I0 at the first call (no accepted value stored yet), else I1 / I2.
         first = jnp.isinf(state.value)
         max_abs = lambda tree: jnp.max(
-            jnp.asarray([jnp.max(jnp.abs(x)) for x in jax.tree.leaves(tree)])
-        ).astype(dt)
+            jnp.asarray(
+                [jnp.max(jnp.abs(x).astype(dt), initial=0.0) for x in jax.tree.leaves(tree)]
+            )
+        )
         w_inf, u_inf = max_abs(params), max_abs(updates)
         by_value = jnp.where(p0.value != 0.0, psi0 * jnp.abs(p0.value) / -p0.slope, 1.0)
         i0 = jnp.where(w_inf != 0.0, psi0 * w_inf / u_inf, by_value)

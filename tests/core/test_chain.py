@@ -116,7 +116,8 @@ def test_apply_updates_names_the_first_differing_path():
 def test_update_with_mismatched_state_names_the_path():
     opt = gx.adam(0.1)
     state = opt.init({"a": jnp.ones(2), "b": jnp.ones(3)})
-    # No params: the state is compared with init(updates) (gradtx.StateMismatchError).
+    # No params: a shape mismatch is scale_by_adam's own error; a missing key is a
+    # structure mismatch against init(updates) (gradtx.StateMismatchError).
     with pytest.raises(
         ValueError,
         match=MSG_GRADTX_SCALE_BY_ADAM_UPDATES_AND_MU,

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 import gradtx as gx
-
-MSG_MAX_SIGNATURES = "max_signatures must be an int >= 1"
+from tests.messages import (
+    MSG_MAX_SIGNATURES,
+)
 
 
 def test_threads_calling_one_update_on_different_shapes():

@@ -22,24 +22,19 @@ import pytest
 
 import gradtx as gx
 from gradtx._core import _state_check
+from tests.messages import (
+    MSG_DICT_FOR_NAMEDTUPLE,
+    MSG_FIX,
+    MSG_INJECT,
+    MSG_LIST_FOR_TUPLE,
+    MSG_MISMATCH,
+    MSG_MISSING_PATH,
+    MSG_OTHER_OPTIMIZER,
+    MSG_RESTORE,
+    MSG_SHAPE,
+    MSG_UPDATES_AND_MU_DIFFER,
+)
 from tests.registry import ALL, Entry
-
-MSG_MISMATCH = "update got a state that this transformation's init did not build"
-MSG_FIX = "Build the state with this transformation's own init on the same params"
-MSG_RESTORE = "gradtx.tree_utils.load_npz(path, target=jax.eval_shape(tx.init, params))"
-MSG_OTHER_OPTIMIZER = (
-    "at path [0] init(params) builds a ScaleByAdamState and the state has a TraceState"
-)
-MSG_LIST_FOR_TUPLE = "at the root init(params) builds a tuple and the state has a list"
-MSG_DICT_FOR_NAMEDTUPLE = (
-    "at path [0] init(params) builds a ScaleByAdamState and the state has a dict"
-)
-MSG_MISSING_PATH = (
-    "init(params) and the state differ at path [0].mu['b']: "
-    "present in init(params) but not in the state"
-)
-MSG_SHAPE = "init(params) and the state differ at path [0].mu['a']: init(params) has shape (3,), the state (4,)"
-MSG_INJECT = "at the root init(params) builds an InjectHyperparamsState and the state has a tuple"
 
 F32 = jnp.float32
 
@@ -87,8 +82,12 @@ def test_wrong_params_tree_lists_and_dicts_are_named():
         trace(tx, p, list(state), p)
     with raises(MSG_DICT_FOR_NAMEDTUPLE, "{'count': ..., 'mu': ..., 'nu': ...}"):
         trace(tx, p, (state[0]._asdict(), state[1]), p)
-    # With no params, the state is compared with init(updates).
-    with raises("init(updates) and the state differ at path [0].mu['a']", "the updates may"):
+    # With no params, the state's structure is compared with init(updates); shapes are
+    # not (updates may carry a batch axis), so a shape mismatch is the building block's
+    # own error.
+    with raises("init(updates) and the state differ at path [0].mu['b']", "the updates may"):
+        trace(tx, {"a": p["a"]}, state)
+    with pytest.raises(ValueError, match=MSG_UPDATES_AND_MU_DIFFER):
         trace(tx, {"a": jnp.ones(4, F32), "b": p["b"]}, state)
 
 

@@ -22,18 +22,17 @@ import pytest
 
 import gradtx as gx
 from tests.messages import (
+    MSG_ANY_LR_TYPE,
+    MSG_CAST_HINT,
     MSG_GRADTX_ADAM_MU_DTYPE_NONSENSE_MU_DTYPE,
     MSG_GRADTX_SCALE_BY_SCHEDULE_STEP_SIZE_FN,
+    MSG_INIT_NEEDS_FLOAT,
+    MSG_INIT_NEEDS_REAL,
+    MSG_INIT_NO_COMPLEX,
+    MSG_LR_TYPE,
+    MSG_SCALAR_TYPE,
 )
 from tests.registry import ALL
-
-MSG_LR_TYPE = "learning_rate must be a float, a scalar array or a schedule; got"
-MSG_ANY_LR_TYPE = "learning_rate must be a float"  # the others add "(or None)" or drop schedules
-MSG_SCALAR_TYPE = "must be a float or a scalar array; got"
-MSG_INIT_NEEDS_FLOAT = "init needs floating-point (or complex) params; got"
-MSG_INIT_NEEDS_REAL = "init needs real floating-point params; got"
-MSG_INIT_NO_COMPLEX = "init does not support complex params; got"
-MSG_CAST_HINT = "Cast the params"
 
 INT_PARAMS = {"w": jnp.arange(3)}
 

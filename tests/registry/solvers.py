@@ -108,6 +108,5 @@ ENTRIES += [
         "scale_by_hager_zhang_linesearch",
         lambda: gx.scale_by_hager_zhang_linesearch(10, initial_guess_strategy="hager-zhang"),
         **LS,
-        explicit_sharding=False,
     ),
 ]

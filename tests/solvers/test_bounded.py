@@ -12,11 +12,12 @@ import scipy.optimize
 
 import gradtx as gx
 from gradtx.solvers import minimize
+from tests.messages import (
+    MSG_BOUNDS_CROSSED,
+    MSG_BOUNDS_OPTIMIZER,
+    MSG_BOUNDS_PAIR,
+)
 from tests.solvers.problems import rosenbrock
-
-MSG_BOUNDS_PAIR = r"bounds must be a pair \(lower, upper\)"
-MSG_BOUNDS_CROSSED = r"bounds must have lower <= upper; got lower 2.0 > upper 1.0 at flat index 1"
-MSG_BOUNDS_OPTIMIZER = "bounds= runs minimize's projected L-BFGS and takes no optimizer"
 
 _A = jax.random.normal(jax.random.PRNGKey(0), (8, 6), jnp.float64)
 _Q = _A.T @ _A + 0.1 * jnp.eye(6)

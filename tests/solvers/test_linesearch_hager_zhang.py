@@ -13,11 +13,12 @@ import pytest
 
 import gradtx as gx
 from gradtx.solvers import minimize
+from tests.messages import (
+    MSG_DELTA,
+    MSG_EXTRA_ARGS,
+    MSG_STRATEGY,
+)
 from tests.solvers.problems import PROBLEMS
-
-MSG_DELTA = r"scale_by_hager_zhang_linesearch\(delta=0.5\): delta must be in \(0, 0.5\); got 0.5"
-MSG_STRATEGY = r"initial_guess_strategy must be one of \('one', 'keep', 'hager-zhang'\)"
-MSG_EXTRA_ARGS = "update needs params, value= and grad="
 
 DELTA, SIGMA, EPSILON = 0.1, 0.9, 1e-6
 NAMES = list(PROBLEMS)

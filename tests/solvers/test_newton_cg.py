@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 
 import gradtx as gx
+from tests.messages import (
+    MSG_ADJUSTMENT,
+    MSG_MARTENS_DAMPING,
+)
 from tests.solvers.problems import rosenbrock
-
-MSG_ADJUSTMENT = "damping_adjustment must be None or 'martens'; got 'nielsen'"
-MSG_MARTENS_DAMPING = r"damping must be in \(0, inf\); got 0.0"
 
 
 def test_martens_damping_follows_the_reduction_ratio_and_converges():

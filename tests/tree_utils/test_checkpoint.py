@@ -18,6 +18,7 @@ from tests.messages import (
     MSG_DICT_KEYS_MUST_BE_STR_OR_INT,
     MSG_DIFFER_AT_PATH_0_MU_V_MISSING,
     MSG_LOAD_NPZ_AT_PATH_0_MU_W,
+    MSG_REFILL_MISMATCH,
     MSG_WAS_NOT_WRITTEN_BY_SAVE_NPZ,
 )
 from tests.registry import ALL
@@ -27,10 +28,6 @@ try:
 except ImportError:  # pragma: no cover - the test extra installs it
     ocp = None
 
-MSG_REFILL_MISMATCH = (
-    r"tree_refill_empty: at path \['p'\] the target has a zero-size leaf \(0, 0\) but the "
-    r"tree holds shape \(3,\)"
-)
 
 needs_orbax = pytest.mark.skipif(
     ocp is None, reason="orbax-checkpoint is not installed (pip install gradtx[test])"
