@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 
 from gradtx._core._eager import EagerJit
-from gradtx._core._state_check import with_state_check
+from gradtx._core._state_check import original_init, with_init_record, with_state_check
 from gradtx.tree_utils._tree_math import check_same_structure, is_none
 
 Params = Any
@@ -84,6 +84,8 @@ class GradientTransformation(_TransformPair):
     __slots__ = ()
 
     def __new__(cls, init: TransformInitFn, update: TransformUpdateFn):
+        if callable(init):
+            init = with_init_record(init)
         if callable(update) and not (
             isinstance(update, EagerJit) and _checks_against(update, init)
         ):
@@ -97,7 +99,7 @@ class GradientTransformation(_TransformPair):
 
 def _checks_against(update: EagerJit, init: Callable) -> bool:
     """Whether this eager-compiled ``update`` already checks its state against ``init``."""
-    return getattr(update.impl, "_gradtx_checked_init", None) is init
+    return getattr(update.impl, "_gradtx_checked_init", None) is original_init(init)
 
 
 # optax distinguishes transformations that accept extra args; in gradtx every

@@ -210,7 +210,7 @@ def test_contract_of_the_pair_is_kept():
 
     tx = gx.GradientTransformation(init, update)
     assert isinstance(tx, tuple) and len(tx) == 2
-    assert tx.init is init and tx.update.__wrapped__ is update
+    assert tx.init.__wrapped__ is init and tx.update.__wrapped__ is update
     assert gx.GradientTransformation(*tx).update is tx.update  # never wrapped twice
     assert tx._replace(init=init).update is tx.update
     init2, update2 = tx

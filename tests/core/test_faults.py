@@ -244,9 +244,6 @@ def check_script(entry: Entry, steps, params, grads):
 # Entries with randomness (a key or seed fixed at construction) that no optimizer
 # entry below covers (noisy_sgd covers add_noise, perturbed_gd the perturbations).
 RANDOM = ("coordinate_descent_random_blocks", "dynamic_sampling")
-# Optimizers whose step is a second-order solve or a line search in loops (several
-# CPU seconds each to compile); lbfgs_no_linesearch, checked, stands for them.
-HEAVY = ("lbfgs", "solvers.bfgs", "saddle_free_newton")
 EXTRA = (*RANDOM, "lbfgs_no_linesearch")
 
 
@@ -259,11 +256,10 @@ def _canonical(entry: Entry) -> bool:
 
 
 # Each entry costs two compilations (the guarded step, the eager update), ~0.7 s of
-# CPU; the test-time budget holds one entry per optimizer factory (the registry
-# entry named after it) plus the entries with randomness, not every variant.
-CHECKED = [
-    e for e in ALL if (e.optimizer and _canonical(e) and e.name not in HEAVY) or e.name in EXTRA
-]
+# CPU (a few seconds for the line-search and second-order solvers); the test-time
+# budget holds one entry per optimizer factory (the registry entry named after it)
+# plus the entries with randomness, not every variant.
+CHECKED = [e for e in ALL if (e.optimizer and _canonical(e)) or e.name in EXTRA]
 
 
 @pytest.mark.parametrize("entry", CHECKED, ids=[e.name for e in CHECKED])
