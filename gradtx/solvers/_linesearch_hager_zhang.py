@@ -10,10 +10,15 @@ import jax.numpy as jnp
 
 from gradtx._core._contract import GradientTransformation
 from gradtx._core._validate import check_int, check_nonnegative, check_positive, check_range
-from gradtx.solvers._objective import line_objective, value_dtype
+from gradtx.solvers._objective import (
+    LinePoint,
+    line_objective,
+    line_origin,
+    line_trial,
+    value_dtype,
+)
 from gradtx.tree_utils._arithmetic import tree_add_scale, tree_scale, tree_where
 from gradtx.tree_utils._construct import tree_cast_like, tree_zeros_like
-from gradtx.tree_utils._reductions import tree_vdot
 
 _STRATEGIES = ("one", "keep", "hager-zhang")
 # Stages of the search: which step of the algorithm the next trial point belongs to.
@@ -51,26 +56,20 @@ class ScaleByHagerZhangLinesearchState(NamedTuple):
     info: HagerZhangLinesearchInfo
 
 
-class _Point(NamedTuple):
-    t: jax.Array
-    value: jax.Array
-    slope: jax.Array
-
-
 class _Search(NamedTuple):
     count: jax.Array
     stage: jax.Array  # the step the trial at next_t belongs to
     back: jax.Array  # during _SHRINK: the stage whose update started it
     next_t: jax.Array
     secant_t: jax.Array  # the point of step S1 of the current double secant
-    current: _Point
+    current: LinePoint
     grad: Any
-    a: _Point  # the bracket [a, b] (during _SHRINK: [a_hat, b_hat] of step U3)
-    b: _Point
-    a0: _Point  # the bracket at the start of the current double secant
-    b0: _Point
-    good: _Point  # the last bracketing trial with phi <= phi(0) + eps_k
-    safe: _Point  # the lowest point seen (t = 0: none below phi(0))
+    a: LinePoint  # the bracket [a, b] (during _SHRINK: [a_hat, b_hat] of step U3)
+    b: LinePoint
+    a0: LinePoint  # the bracket at the start of the current double secant
+    b0: LinePoint
+    good: LinePoint  # the last bracketing trial with phi <= phi(0) + eps_k
+    safe: LinePoint  # the lowest point seen (t = 0: none below phi(0))
     safe_grad: Any
     decrease_error: jax.Array
     curvature_error: jax.Array
@@ -78,12 +77,12 @@ class _Search(NamedTuple):
     failed: jax.Array
 
 
-def _secant(a: _Point, b: _Point) -> jax.Array:
+def _secant(a: LinePoint, b: LinePoint) -> jax.Array:
     """The zero of the linear interpolant of ``phi'`` through a and b."""
     return (a.t * b.slope - b.t * a.slope) / (b.slope - a.slope)
 
 
-def _inside(t, a: _Point, b: _Point) -> jax.Array:
+def _inside(t, a: LinePoint, b: LinePoint) -> jax.Array:
     return (t > a.t) & (t < b.t)
 
 
@@ -229,20 +228,11 @@ def scale_by_hager_zhang_linesearch(
     def update(updates, state, params=None, *, value=None, grad=None, value_fn=None, **extra):
         objective = line_objective(fn, params, value, grad, value_fn, extra)
         dt = value_dtype(params)
-        value_and_grad = jax.value_and_grad(objective)
-        point_at = lambda t: tree_cast_like(tree_add_scale(params, t, updates), params)
-
-        def trial(t):
-            v, g = value_and_grad(point_at(t))
-            g = tree_cast_like(g, grad)
-            return _Point(t, jnp.asarray(v, dt), jnp.real(tree_vdot(g, updates)).astype(dt)), g
-
-        p0 = _Point(
-            jnp.zeros((), dt), jnp.asarray(value, dt), jnp.real(tree_vdot(updates, grad)).astype(dt)
-        )
+        trial = line_trial(objective, params, updates, grad, dt)
+        p0 = line_origin(value, updates, grad, dt)
         limit = p0.value + epsilon * jnp.abs(p0.value)  # phi(0) + eps_k
 
-        def errors(p: _Point):
+        def errors(p: LinePoint):
             wolfe = p.value - p0.value - delta * p.t * p0.slope
             approx = jnp.maximum(p.slope - (2.0 * delta - 1.0) * p0.slope, p.value - limit)
             curv = sigma * p0.slope - p.slope
@@ -274,21 +264,21 @@ def scale_by_hager_zhang_linesearch(
             failed=~(p0.slope < 0.0),  # not a descent direction: step 0
         )
 
-        def double_secant(s: _Search, a: _Point, b: _Point) -> _Search:
+        def double_secant(s: _Search, a: LinePoint, b: LinePoint) -> _Search:
             # L1 / S1: a new double secant on [a, b].
             c = _secant(a, b)
             c = jnp.where(_inside(c, a, b), c, (a.t + b.t) / 2.0).astype(dt)
             stage = jnp.asarray(_SECANT, jnp.int32)
             return s._replace(stage=stage, next_t=c, secant_t=c, a=a, b=b, a0=a, b0=b)
 
-        def after_double_secant(s: _Search, a: _Point, b: _Point) -> _Search:
+        def after_double_secant(s: _Search, a: LinePoint, b: LinePoint) -> _Search:
             # L2: bisect when the double secant did not shrink the bracket enough.
             wide = (b.t - a.t) > gamma * (s.b0.t - s.a0.t)
             mid = ((a.t + b.t) / 2.0).astype(dt)
             bisect = s._replace(stage=jnp.asarray(_BISECT, jnp.int32), next_t=mid, a=a, b=b)
             return tree_where(wide, bisect, double_secant(s, a, b))
 
-        def after_secant(s: _Search, a: _Point, b: _Point) -> _Search:
+        def after_secant(s: _Search, a: LinePoint, b: LinePoint) -> _Search:
             # S2-S4: if c became an end of the bracket, a secant from that end and the old one.
             on_b, on_a = s.secant_t == b.t, s.secant_t == a.t
             c = jnp.where(on_b, _secant(s.b0, b), _secant(s.a0, a)).astype(dt)
@@ -296,7 +286,7 @@ def scale_by_hager_zhang_linesearch(
             second = s._replace(stage=jnp.asarray(_SECANT_BAR, jnp.int32), next_t=c, a=a, b=b)
             return tree_where(again, second, after_double_secant(s, a, b))
 
-        def updated(s: _Search, origin, a: _Point, b: _Point) -> _Search:
+        def updated(s: _Search, origin, a: LinePoint, b: LinePoint) -> _Search:
             # The update of the bracket started by the stage `origin` gave [a, b].
             return tree_where(
                 origin == _SECANT,

@@ -10,10 +10,15 @@ import jax.numpy as jnp
 from gradtx._core._contract import GradientTransformation
 from gradtx._core._validate import check_int, check_nonnegative, check_positive, check_range
 from gradtx.solvers._interpolation import cubic_minimizer, quadratic_minimizer
-from gradtx.solvers._objective import line_objective, value_dtype
-from gradtx.tree_utils._arithmetic import tree_add_scale, tree_scale, tree_where
+from gradtx.solvers._objective import (
+    LinePoint,
+    line_objective,
+    line_origin,
+    line_trial,
+    value_dtype,
+)
+from gradtx.tree_utils._arithmetic import tree_scale, tree_where
 from gradtx.tree_utils._construct import tree_cast_like, tree_zeros_like
-from gradtx.tree_utils._reductions import tree_vdot
 
 
 class ZoomLinesearchInfo(NamedTuple):
@@ -45,27 +50,19 @@ class ScaleByZoomLinesearchState(NamedTuple):
     info: ZoomLinesearchInfo
 
 
-class _Point(NamedTuple):
-    """A step size on the search line with the value and slope there."""
-
-    t: jax.Array
-    value: jax.Array
-    slope: jax.Array
-
-
 class _Search(NamedTuple):
     count: jax.Array
-    current: _Point  # the last point tried
+    current: LinePoint  # the last point tried
     grad: Any  # gradient at the last point tried
     decrease_error: jax.Array
     curvature_error: jax.Array
     bracketed: jax.Array  # phase 2 (zoom) once a bracket is known
     done: jax.Array
     failed: jax.Array
-    low: _Point  # low and high bracket the step: value(low) <= value(high)
-    high: _Point
-    ref: _Point  # third point for cubic interpolation (slope unused)
-    safe: _Point  # best point with sufficient decrease seen so far (t = 0: none)
+    low: LinePoint  # low and high bracket the step: value(low) <= value(high)
+    high: LinePoint
+    ref: LinePoint  # third point for cubic interpolation (slope unused)
+    safe: LinePoint  # best point with sufficient decrease seen so far (t = 0: none)
     safe_grad: Any
 
 
@@ -164,7 +161,7 @@ def scale_by_zoom_linesearch(
             f"initial_guess_strategy must be 'one' or 'keep'; got {initial_guess_strategy!r}."
         )
 
-    def errors(p: _Point, p0: _Point):
+    def errors(p: LinePoint, p0: LinePoint):
         dec = p.value - p0.value - slope_rtol * p.t * p0.slope
         if approx_dec_rtol is not None:
             approx = jnp.maximum(
@@ -189,16 +186,8 @@ def scale_by_zoom_linesearch(
     def update(updates, state, params=None, *, value=None, grad=None, value_fn=None, **extra):
         objective = line_objective(fn, params, value, grad, value_fn, extra)
         dt = value_dtype(params)
-        value_and_grad = jax.value_and_grad(objective)
-
-        def trial(t):
-            point = tree_cast_like(tree_add_scale(params, t, updates), params)
-            v, g = value_and_grad(point)
-            g = tree_cast_like(g, grad)
-            return _Point(t, jnp.asarray(v, dt), jnp.real(tree_vdot(g, updates)).astype(dt)), g
-
-        value0 = jnp.asarray(value, dt)
-        p0 = _Point(jnp.zeros((), dt), value0, jnp.real(tree_vdot(updates, grad)).astype(dt))
+        trial = line_trial(objective, params, updates, grad, dt)
+        p0 = line_origin(value, updates, grad, dt)
         guess = jnp.ones((), dt) if initial_guess_strategy == "one" else state.learning_rate
         inf = jnp.asarray(jnp.inf, dt)
         false = jnp.zeros((), bool)
@@ -225,7 +214,7 @@ def scale_by_zoom_linesearch(
                 return t, false
             return jnp.minimum(t, max_learning_rate).astype(dt), t >= max_learning_rate
 
-        def expand(s: _Search, new: _Point, g, dec, curv, at_max) -> _Search:
+        def expand(s: _Search, new: LinePoint, g, dec, curv, at_max) -> _Search:
             prev = s.current
             ok = jnp.maximum(dec, curv) <= tol
             safe, safe_grad = tree_where(dec <= tol, (new, g), (s.safe, s.safe_grad))
@@ -258,7 +247,7 @@ def scale_by_zoom_linesearch(
             t = jnp.where(use_cubic, cubic, jnp.where(use_quad, quad, (lo.t + hi.t) / 2.0))
             return t.astype(dt), width
 
-        def zoom(s: _Search, mid: _Point, g, dec, curv, width) -> _Search:
+        def zoom(s: _Search, mid: LinePoint, g, dec, curv, width) -> _Search:
             lo, hi = s.low, s.high
             done = jnp.maximum(dec, curv) <= tol
             better = (dec <= tol) & (mid.value < s.safe.value)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 
 from gradtx._core._numerics import real_dtype
+from gradtx.tree_utils._arithmetic import tree_add_scale
+from gradtx.tree_utils._construct import tree_cast_like
+from gradtx.tree_utils._reductions import tree_vdot
 from gradtx.tree_utils._state import tree_get
 from gradtx.tree_utils._tree_math import leaf_dtype
 
@@ -31,6 +34,38 @@ def value_fn_kwargs(value_fn: Callable, extra_args: dict[str, Any]) -> dict[str,
 def value_dtype(params: Any) -> jnp.dtype:
     """The real dtype of objective values and step sizes: that of the first leaf."""
     return real_dtype(leaf_dtype(jax.tree.leaves(params)[0]))
+
+
+class LinePoint(NamedTuple):
+    """A step size on the search line with the value and slope there."""
+
+    t: jax.Array
+    value: jax.Array
+    slope: jax.Array
+
+
+def line_origin(value: Any, updates: Any, grad: Any, dt: jnp.dtype) -> LinePoint:
+    """The point ``t = 0`` of the line ``params + t * updates``: the given value and slope."""
+    return LinePoint(
+        jnp.zeros((), dt), jnp.asarray(value, dt), jnp.real(tree_vdot(updates, grad)).astype(dt)
+    )
+
+
+def line_trial(
+    objective: Callable, params: Any, updates: Any, grad: Any, dt: jnp.dtype
+) -> Callable[[jax.Array], tuple[LinePoint, Any]]:
+    """``trial(t) -> (point, gradient)`` on the line ``params + t * updates``.
+
+    The gradient is cast like ``grad``; the point's value and slope are in ``dt``.
+    """
+    value_and_grad = jax.value_and_grad(objective)
+
+    def trial(t):
+        v, g = value_and_grad(tree_cast_like(tree_add_scale(params, t, updates), params))
+        g = tree_cast_like(g, grad)
+        return LinePoint(t, jnp.asarray(v, dt), jnp.real(tree_vdot(g, updates)).astype(dt)), g
+
+    return trial
 
 
 def line_objective(
