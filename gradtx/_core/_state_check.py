@@ -19,7 +19,7 @@ from typing import Any
 
 import jax
 
-from gradtx.tree_utils._tree_math import first_difference
+from gradtx.tree_utils._tree_math import first_difference, is_tree_leaf, tree_children
 
 # True while an outer gradtx update is running in this thread: the stages of a
 # chain (and any transformation that another one wraps) are not checked again.
@@ -62,10 +62,9 @@ class StateMismatchError(ValueError):
 
 def _children(x) -> list[tuple[Any, Any]] | None:
     """The (key, child) pairs of a pytree node one level down, or None for a leaf."""
-    pairs, treedef = jax.tree_util.tree_flatten_with_path(x, is_leaf=lambda y: y is not x)
-    if jax.tree_util.treedef_is_leaf(treedef) and pairs and pairs[0][1] is x:
+    if is_tree_leaf(x):
         return None
-    return [(path[0], child) for path, child in pairs]
+    return [(path[-1], child) for path, child in tree_children(x)[0]]
 
 
 def _name(x) -> str:
