@@ -13,7 +13,6 @@ from gradtx._core._contract import GradientTransformation, Params
 from gradtx._core._numerics import (
     default_float_dtype,
     promoted,
-    promoted_dtype,
     safe_increment,
     zero_count,
 )
@@ -26,19 +25,17 @@ from gradtx._core._validate import (
     require_param_values,
     require_params,
 )
-from gradtx._optimizers._accelerated_state import AcceleratedGradientState
+from gradtx._optimizers._accelerated_state import AcceleratedGradientState, widened
 from gradtx._optimizers._weight_decay import as_scalar
 from gradtx.tree_utils._tree_math import zip_map
 
 RESTARTS = ("none", "function", "gradient")
 
 
-def _wide(x: jax.Array) -> jax.Array:
-    return x.astype(promoted_dtype(x.dtype, jnp.float32))
-
-
 def _dot(a, b) -> jax.Array:
-    parts = [jnp.sum(_wide(x) * _wide(y)) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b))]
+    parts = [
+        jnp.sum(widened(x) * widened(y)) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b))
+    ]
     return functools.reduce(
         lambda a, b: promoted(jnp.add, a, b), parts, jnp.zeros((), default_float_dtype())
     )

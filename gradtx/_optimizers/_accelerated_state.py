@@ -30,7 +30,8 @@ class AcceleratedGradientState(NamedTuple):
     value: jax.Array
 
 
-def _wide(x: jax.Array) -> jax.Array:
+def widened(x: jax.Array) -> jax.Array:
+    """``x`` in float32 or wider: the dtype the accelerated methods do their sums in."""
     return x.astype(promoted_dtype(x.dtype, jnp.float32))
 
 
@@ -66,7 +67,7 @@ def gradient_mapping_norm(opt_state: OptState, params: Params) -> jax.Array | No
         return None
     state = found[0]
     sq = sum(
-        jnp.sum(jnp.square(_wide(a) - _wide(b).astype(_wide(a).dtype)))
+        jnp.sum(jnp.square(widened(a) - widened(b).astype(widened(a).dtype)))
         for a, b in zip(jax.tree.leaves(state.x), jax.tree.leaves(params))
     )
     return (jnp.sqrt(sq) / state.stepsize).astype(state.stepsize.dtype)
